@@ -1,0 +1,75 @@
+/*
+ * Common ground for every libmicro module: the one table of error codes that
+ * functions return (0 or a negative MC_E* value, as libuv does), the borrowed
+ * byte slice, and allocation wrappers that abort on failure (out of memory is
+ * fatal, decided once here; anything a peer sends is a recoverable error).
+ */
+#ifndef MC_COMMON_H
+#define MC_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+/* X-macro: name, value, message (lower case, no final period). */
+#define MC_ERRNO_MAP(X)                                              \
+    X(ENOMEM, -1, "out of memory")                                   \
+    X(EINVAL, -2, "invalid argument")                                \
+    X(ETOOBIG, -3, "input exceeds its limit")                        \
+    X(EPROTO, -4, "protocol error")                                  \
+    X(EIO, -5, "i/o error")                                          \
+    X(ECLOSED, -6, "connection closed")                              \
+    X(ETIMEDOUT, -7, "deadline exceeded")                            \
+    X(ECANCELED, -8, "canceled")                                     \
+    X(ENOTFOUND, -9, "not found")                                    \
+    X(EAGAIN, -10, "need more data")                                 \
+    X(EEXIST, -11, "already exists")                                 \
+    X(EADDR, -12, "cannot resolve or bind address")                  \
+    X(ECONNREFUSED, -13, "connection refused")                       \
+    X(EUNSUPPORTED, -14, "unsupported")
+
+enum mc_errno {
+    MC_OK = 0,
+#define MC_ERRNO_ENUM(name, val, msg) MC_##name = (val),
+    MC_ERRNO_MAP(MC_ERRNO_ENUM)
+#undef MC_ERRNO_ENUM
+};
+
+/* Message for a code from the table; "unknown error" for anything else. */
+const char *mc_strerror(int code);
+
+/* Borrowed bytes: never owns ptr. */
+struct mc_slice {
+    const char *ptr;
+    size_t len;
+};
+#define MC_SLICE_LIT(s) ((struct mc_slice){ (s), sizeof(s) - 1 })
+struct mc_slice mc_slice_cstr(const char *s);
+bool mc_slice_eq(struct mc_slice a, struct mc_slice b);
+bool mc_slice_eq_cstr(struct mc_slice a, const char *s);
+/* Case-insensitive ASCII comparison. */
+bool mc_slice_ieq_cstr(struct mc_slice a, const char *s);
+
+/* Allocation wrappers: they never return NULL (abort with a message instead). */
+void *mc_malloc(size_t n);
+void *mc_calloc(size_t n, size_t size);
+void *mc_realloc(void *p, size_t n);
+char *mc_strdup(const char *s);
+char *mc_strndup(const char *s, size_t n);
+/* Hook run before abort() on allocation failure (the client uses it for endwin()). */
+void mc_set_oom_hook(void (*hook)(void));
+
+/* Monotonic and wall clocks. */
+uint64_t mc_now_ms(void);       /* CLOCK_MONOTONIC, milliseconds */
+uint64_t mc_now_ns(void);       /* CLOCK_MONOTONIC, nanoseconds */
+int64_t mc_unix_time(void);     /* wall clock, seconds */
+
+/* Strict decimal parsing (never atoi): whole string, range checked. 0 or MC_EINVAL. */
+int mc_parse_i64(const char *s, int64_t *out);
+int mc_parse_u64(const char *s, uint64_t *out);
+
+#define MC_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define MC_MIN(a, b) ((a) < (b) ? (a) : (b))
+#define MC_MAX(a, b) ((a) > (b) ? (a) : (b))
+
+#endif
