@@ -1,0 +1,75 @@
+/* Unit tests for mc_log: upstream's line format and level filtering. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "mc_log.h"
+
+static int format(char *out, int n, const char *fmt, ...)
+{
+    va_list ap;
+    int len;
+    va_start(ap, fmt);
+    len = mc_log_format(out, n, 1795860202LL, "server/server.c", 88, MC_LOG_INFO, fmt, ap);
+    va_end(ap);
+    return len;
+}
+
+static void test_line_format_matches_upstream(void **state)
+{
+    char line[256];
+    (void)state;
+    setenv("TZ", "UTC", 1);
+    format(line, sizeof(line), "Starting [service] %s", "helloworld");
+    /* 1795860202 = 2026-11-28 10:03:22 UTC */
+    assert_string_equal(line, "2026-11-28 10:03:22  file=server/server.c:88 level=info "
+                              "Starting [service] helloworld\n");
+}
+
+static void test_long_message_is_truncated_with_newline(void **state)
+{
+    char line[64];
+    int len;
+    (void)state;
+    len = format(line, sizeof(line), "%s", "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+    assert_int_equal(len, (int)strlen(line));
+    assert_true(len < 64);
+    assert_int_equal(line[len - 1], '\n');
+}
+
+static void test_levels_filter_and_parse(void **state)
+{
+    int fds[2];
+    char buf[512] = { 0 };
+    ssize_t n;
+    (void)state;
+    assert_int_equal(mc_log_level_parse("debug"), MC_LOG_DEBUG);
+    assert_int_equal(mc_log_level_parse("loud"), -1);
+    assert_int_equal(pipe(fds), 0);
+    mc_log_set_fd(fds[1]);
+    mc_log_set_level(MC_LOG_WARN);
+    mc_log_info("hidden");
+    mc_log_warn("shown %d", 1);
+    mc_log_set_fd(2);
+    close(fds[1]);
+    n = read(fds[0], buf, sizeof(buf) - 1);
+    close(fds[0]);
+    assert_true(n > 0);
+    assert_null(strstr(buf, "hidden"));
+    assert_non_null(strstr(buf, "level=warn shown 1\n"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_line_format_matches_upstream),
+        cmocka_unit_test(test_long_message_is_truncated_with_newline),
+        cmocka_unit_test(test_levels_filter_and_parse),
+    };
+    return cmocka_run_group_tests_name("log", tests, NULL, NULL);
+}
