@@ -33,7 +33,8 @@ int mc_buf_append_byte(struct mc_buf *b, char c);
 /* printf-style append. MC_ETOOBIG (unchanged) when the result passes max. */
 int mc_buf_appendf(struct mc_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-int mc_buf_vappendf(struct mc_buf *b, const char *fmt, va_list ap);
+int mc_buf_vappendf(struct mc_buf *b, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 
 /* Makes room for n more bytes; returns a pointer to write into, or NULL past max.
  * Call mc_buf_commit(b, k) afterwards with the k <= n bytes actually written. */

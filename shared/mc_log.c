@@ -62,17 +62,63 @@ int mc_log_format(char *out, int n, long long unix_secs, const char *file, int l
     return len;
 }
 
+struct ring_slot {
+    long long unix_secs;
+    enum mc_log_level level;
+    char *line;
+};
+
+static struct ring_slot ring[MC_LOG_RING];
+static unsigned ring_next;   /* total lines ever kept; slot = ring_next % MC_LOG_RING */
+
+static void ring_keep(long long secs, enum mc_log_level level, const char *msg, int len)
+{
+    struct ring_slot *s = &ring[ring_next % MC_LOG_RING];
+
+    free(s->line);
+    s->line = mc_strndup(msg, len > 0 && msg[len - 1] == '\n' ? (size_t)len - 1 : (size_t)len);
+    s->unix_secs = secs;
+    s->level = level;
+    ring_next++;
+}
+
+int mc_log_recent(long long since, int count,
+                  void (*fn)(const struct mc_log_record *r, void *arg), void *arg)
+{
+    unsigned kept = ring_next < MC_LOG_RING ? ring_next : MC_LOG_RING;
+    unsigned first = ring_next - kept, visited = 0, eligible = 0;
+
+    for (unsigned i = first; i < ring_next; i++)
+        if (ring[i % MC_LOG_RING].unix_secs >= since)
+            eligible++;
+    for (unsigned i = first; i < ring_next; i++) {
+        struct ring_slot *s = &ring[i % MC_LOG_RING];
+        struct mc_log_record r = { s->unix_secs, s->level, s->line };
+
+        if (s->unix_secs < since)
+            continue;
+        if (count > 0 && eligible-- > (unsigned)count)
+            continue;
+        fn(&r, arg);
+        visited++;
+    }
+    return (int)visited;
+}
+
 void mc_log_at(enum mc_log_level level, const char *file, int line, const char *fmt, ...)
 {
     char msg[4096];
     va_list ap;
     int len;
+    long long now;
 
     if (level < mc_log_get_level())
         return;
     va_start(ap, fmt);
-    len = mc_log_format(msg, (int)sizeof(msg), mc_unix_time(), file, line, level, fmt, ap);
+    now = mc_unix_time();
+    len = mc_log_format(msg, (int)sizeof(msg), now, file, line, level, fmt, ap);
     va_end(ap);
+    ring_keep(now, level, msg, len);
     /* One write per line so concurrent writers never interleave within a line. */
     if (write(log_fd, msg, (size_t)len) < 0) {
         /* nowhere left to report it */

@@ -23,7 +23,24 @@ void mc_log_set_fd(int fd);
 /* Formats one line into out (at most n bytes, NUL-terminated); returns its length.
  * Used by mc_log_at and by tests of the format. */
 int mc_log_format(char *out, int n, long long unix_secs, const char *file, int line,
-                  enum mc_log_level level, const char *fmt, va_list ap);
+                  enum mc_log_level level, const char *fmt, va_list ap)
+    __attribute__((format(printf, 7, 0)));
+
+/* The last MC_LOG_RING lines logged by this process are kept in memory, so a
+ * service can answer Debug.Log without reading files. */
+#define MC_LOG_RING 256
+
+struct mc_log_record {
+    long long unix_secs;
+    enum mc_log_level level;
+    const char *line;       /* the full formatted line, without the newline */
+};
+
+/* Calls fn for each kept record not older than since (unix seconds; 0 = all),
+ * oldest first, at most the newest count records (0 = all kept). The records
+ * are only valid during the call. Returns how many were visited. */
+int mc_log_recent(long long since, int count,
+                  void (*fn)(const struct mc_log_record *r, void *arg), void *arg);
 
 void mc_log_at(enum mc_log_level level, const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -64,12 +66,51 @@ static void test_levels_filter_and_parse(void **state)
     assert_non_null(strstr(buf, "level=warn shown 1\n"));
 }
 
+struct collected {
+    int n;
+    char last[128];
+    char first[128];
+};
+
+static void collect(const struct mc_log_record *r, void *arg)
+{
+    struct collected *c = arg;
+    const char *msg = strstr(r->line, "level=");
+    if (c->n == 0)
+        snprintf(c->first, sizeof(c->first), "%s", msg);
+    snprintf(c->last, sizeof(c->last), "%s", msg);
+    c->n++;
+}
+
+static void test_recent_lines_ring(void **state)
+{
+    struct collected c = { 0 };
+    int fd = open("/dev/null", O_WRONLY);
+    (void)state;
+    mc_log_set_fd(fd);
+    mc_log_set_level(MC_LOG_INFO);
+    mc_log_debug("not kept: below the level");
+    for (int i = 0; i < MC_LOG_RING + 50; i++)
+        mc_log_info("line %d", i);
+    mc_log_set_fd(2);
+    close(fd);
+    assert_int_equal(mc_log_recent(0, 3, collect, &c), 3);
+    assert_string_equal(c.first, "level=info line 303");
+    assert_string_equal(c.last, "level=info line 305");
+    memset(&c, 0, sizeof(c));
+    assert_int_equal(mc_log_recent(0, 0, collect, &c), MC_LOG_RING);
+    assert_string_equal(c.first, "level=info line 50");
+    memset(&c, 0, sizeof(c));
+    assert_int_equal(mc_log_recent(4102444800LL /* 2100 */, 0, collect, &c), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_line_format_matches_upstream),
         cmocka_unit_test(test_long_message_is_truncated_with_newline),
         cmocka_unit_test(test_levels_filter_and_parse),
+        cmocka_unit_test(test_recent_lines_ring),
     };
     return cmocka_run_group_tests_name("log", tests, NULL, NULL);
 }
