@@ -233,6 +233,9 @@ static int on_header(nghttp2_session *session, const nghttp2_frame *frame, const
         mc_buf_reset(&c->gdetails);
         if (mc_grpc_base64_decode(&c->gdetails, (const char *)value, vlen) < 0)
             mc_buf_reset(&c->gdetails);
+    } else if (name_is(name, nlen, "grpc-encoding") ||
+               name_is(name, nlen, "grpc-accept-encoding")) {
+        /* transport-level, not metadata (we never compress) */
     } else if (nlen > 0 && name[0] != ':') {
         add_response_md(c, trailers ? &c->trl : &c->hdrs, (const char *)name, nlen, value, vlen);
     }
