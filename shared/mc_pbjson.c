@@ -564,6 +564,14 @@ struct map_item {
     size_t index;
 };
 
+/* A map key as an unsigned number: bools and unsigned types. */
+static uint64_t key_unsigned(ProtobufCType t, const void *p)
+{
+    if (t == PROTOBUF_C_TYPE_BOOL)
+        return *(const protobuf_c_boolean *)p != 0;
+    return load_unsigned(t, p);
+}
+
 static int key_cmp(const struct map_item *a, const struct map_item *b)
 {
     const ProtobufCFieldDescriptor *k = a->key;
@@ -575,10 +583,7 @@ static int key_cmp(const struct map_item *a, const struct map_item *b)
         return strcmp(sa ? sa : "", sb ? sb : "");
     }
     if (k->type == PROTOBUF_C_TYPE_BOOL || is_unsigned(k->type)) {
-        uint64_t ua = k->type == PROTOBUF_C_TYPE_BOOL ? (uint64_t)(*(const protobuf_c_boolean *)pa != 0)
-                                                       : load_unsigned(k->type, pa);
-        uint64_t ub = k->type == PROTOBUF_C_TYPE_BOOL ? (uint64_t)(*(const protobuf_c_boolean *)pb != 0)
-                                                       : load_unsigned(k->type, pb);
+        uint64_t ua = key_unsigned(k->type, pa), ub = key_unsigned(k->type, pb);
         return (ua > ub) - (ua < ub);
     }
     return (load_signed(k->type, pa) > load_signed(k->type, pb)) -
@@ -1094,7 +1099,8 @@ static int dec_float(struct dec *d, const ProtobufCFieldDescriptor *f, const cJS
     if (t && cJSON_IsString(v) && strcmp(t, "NaN") == 0) {
         x = NAN;
         rc = MC_OK;
-    } else if (t && cJSON_IsString(v) && (strcmp(t, "Infinity") == 0 || strcmp(t, "-Infinity") == 0)) {
+    } else if (t && cJSON_IsString(v) &&
+               (strcmp(t, "Infinity") == 0 || strcmp(t, "-Infinity") == 0)) {
         x = t[0] == '-' ? -INFINITY : INFINITY;
         rc = MC_OK;
     } else if (t) {
@@ -1277,7 +1283,7 @@ static int dec_array(struct dec *d, char *base, const ProtobufCFieldDescriptor *
     for (const cJSON *c = v->child; c && rc == MC_OK; c = c->next, i++) {
         size_t old = path_push_index(d, i);
         if (cJSON_IsNull(c))   /* a hole cannot be represented in a repeated field */
-            rc = type_error(d, f->type == PROTOBUF_C_TYPE_MESSAGE ? "object" : type_name(f->type), c);
+            rc = type_error(d, type_name(f->type), c);   /* MESSAGE's name is "object" */
         else
             rc = dec_value(d, f, c, arr + i * esz, depth);
         path_pop(d, old);
