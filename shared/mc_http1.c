@@ -493,6 +493,41 @@ static int chunk_size_byte(struct mc_http1_parser *p, unsigned char c)
     return MC_OK;
 }
 
+/* Trailer section: validated for framing, then dropped. */
+static int trailer_byte(struct mc_http1_parser *p, unsigned char c)
+{
+    if (++p->trailer_seen > p->limits.max_head_bytes)
+        return fail(p, MC_ETOOBIG, 431, "trailer section too large");
+    switch (p->state) {
+    case ST_CH_TRAILER_START:
+        if (c == '\r')
+            p->state = ST_CH_END_LF;
+        else if (is_tchar(c))
+            p->state = ST_CH_TRAILER_LINE;
+        else
+            return BAD(p, is_ows((char)c) ? "obsolete line folding in trailer"
+                                          : "malformed trailer field");
+        return MC_OK;
+    case ST_CH_TRAILER_LINE:
+        if (c == '\r')
+            p->state = ST_CH_TRAILER_LF;
+        else if (!is_field_byte(c))
+            return BAD(p, "invalid byte in trailer field");
+        return MC_OK;
+    case ST_CH_TRAILER_LF:
+        if (c != '\n')
+            return BAD(p, "bare CR in trailer");
+        p->state = ST_CH_TRAILER_START;
+        return MC_OK;
+    case ST_CH_END_LF:
+        if (c != '\n')
+            return BAD(p, "bare CR after last chunk");
+        return finish(p);
+    default:
+        return BAD(p, "internal parser state");
+    }
+}
+
 /* Control bytes of the chunked framing (everything but chunk data). */
 static int chunk_byte(struct mc_http1_parser *p, unsigned char c)
 {
@@ -528,38 +563,7 @@ static int chunk_byte(struct mc_http1_parser *p, unsigned char c)
         p->state = ST_CH_SIZE;
         return MC_OK;
     default:
-        break;
-    }
-    /* Trailer section: validated for framing, then dropped. */
-    if (++p->trailer_seen > p->limits.max_head_bytes)
-        return fail(p, MC_ETOOBIG, 431, "trailer section too large");
-    switch (p->state) {
-    case ST_CH_TRAILER_START:
-        if (c == '\r')
-            p->state = ST_CH_END_LF;
-        else if (is_tchar(c))
-            p->state = ST_CH_TRAILER_LINE;
-        else
-            return BAD(p, is_ows((char)c) ? "obsolete line folding in trailer"
-                                          : "malformed trailer field");
-        return MC_OK;
-    case ST_CH_TRAILER_LINE:
-        if (c == '\r')
-            p->state = ST_CH_TRAILER_LF;
-        else if (!is_field_byte(c))
-            return BAD(p, "invalid byte in trailer field");
-        return MC_OK;
-    case ST_CH_TRAILER_LF:
-        if (c != '\n')
-            return BAD(p, "bare CR in trailer");
-        p->state = ST_CH_TRAILER_START;
-        return MC_OK;
-    case ST_CH_END_LF:
-        if (c != '\n')
-            return BAD(p, "bare CR after last chunk");
-        return finish(p);
-    default:
-        return BAD(p, "internal parser state");
+        return trailer_byte(p, c);
     }
 }
 

@@ -490,7 +490,9 @@ static void exchange_done(struct conn *c, bool keep)
             c->close_after_flush = true;
         c->last_active = mc_loop_now(c->srv->loop);
     }
-    if (!c->in_handler)
+    /* Inside the handler the processing loop carries on by itself, unless the
+     * connection is gone (detached): then only the loop can free it. */
+    if (!c->in_handler || c->closed)
         kick(c);
 }
 
@@ -673,6 +675,32 @@ int mc_http_exchange_end(struct mc_http_exchange *ex)
         mc_buf_append(&c->out, "0\r\n\r\n", 5);
     exchange_done(c, ex->keep);
     return MC_OK;
+}
+
+int mc_http_exchange_detach(struct mc_http_exchange *ex, struct mc_buf *unsent,
+                            struct mc_buf *unread)
+{
+    struct conn *c = ex->conn;
+    int fd;
+
+    if (ex->state != EX_PENDING)
+        return MC_EINVAL;
+    if (c->closed) {
+        exchange_done(c, false);
+        return MC_ECLOSED;
+    }
+    mc_buf_consume(&c->out, c->out_off);
+    c->out_off = 0;
+    *unsent = c->out;
+    *unread = c->in;
+    mc_buf_init(&c->out, c->out.max);
+    mc_buf_init(&c->in, IN_MAX);
+    mc_loop_del_fd(c->srv->loop, c->fd);
+    fd = c->fd;
+    c->fd = -1;
+    c->closed = true;
+    exchange_done(c, false);
+    return fd;
 }
 
 /* ---- connections and the listener ----------------------------------------- */

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mc_buf.h"
 #include "mc_common.h"
 #include "mc_http1.h"
 #include "mc_loop.h"
@@ -112,6 +113,16 @@ int mc_http_exchange_write(struct mc_http_exchange *ex, const void *data, size_t
 /* Ends the stream; ex and its request are invalid afterwards (also when the
  * client went away, where it returns MC_ECLOSED). MC_EINVAL when not streaming. */
 int mc_http_exchange_end(struct mc_http_exchange *ex);
+/* Takes the connection from the server, for protocol upgrades (WebSocket):
+ * returns the socket (non-blocking, no longer watched by the loop, now owned
+ * by the caller, who writes the 101 response itself) as an fd >= 0. Output not yet written
+ * (answers to earlier pipelined requests, to be sent first) is moved into
+ * *unsent and bytes received after this request into *unread; both buffers
+ * are overwritten without being released and are the caller's to release.
+ * The exchange is released. MC_ECLOSED when the client went away (released
+ * too), MC_EINVAL when the exchange is not awaiting an answer. */
+int mc_http_exchange_detach(struct mc_http_exchange *ex, struct mc_buf *unsent,
+                            struct mc_buf *unread);
 /* Output queued on the exchange's connection and not yet written (0 once the
  * client is gone), for producers of streams to pace themselves. */
 size_t mc_http_exchange_buffered(const struct mc_http_exchange *ex);

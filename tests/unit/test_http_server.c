@@ -161,6 +161,17 @@ static void handler(struct mc_http_exchange *ex, void *arg)
             big[i] = (char)('a' + i % 26);
         assert_int_equal(mc_http_exchange_respond(ex, 200, big, n), 0);
         free(big);
+    } else if (mc_slice_eq_cstr(path, "/upgrade")) {
+        static const char sw[] = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\n\r\n";
+        struct mc_buf unsent, unread;
+        int fd = mc_http_exchange_detach(ex, &unsent, &unread);
+        assert_true(fd >= 0);
+        assert_int_equal(unsent.len, 0);
+        assert_int_equal(send(fd, sw, sizeof(sw) - 1, MSG_NOSIGNAL), (ssize_t)sizeof(sw) - 1);
+        assert_int_equal(send(fd, unread.data, unread.len, MSG_NOSIGNAL), (ssize_t)unread.len);
+        mc_buf_release(&unsent);
+        mc_buf_release(&unread);
+        close(fd);
     } else if (mc_slice_eq_cstr(path, "/close")) {
         assert_int_equal(mc_http_exchange_add_header(ex, "Connection", "close"), 0);
         assert_int_equal(mc_http_exchange_respond(ex, 200, "bye", 3), 0);
@@ -205,14 +216,6 @@ static void fixture_free(struct fixture *f)
     mc_http_server_free(f->srv);
     mc_loop_free(f->loop);
     free(f);
-}
-
-static void spin(struct fixture *f, uint64_t ms)
-{
-    uint64_t end = mc_now_ms() + ms;
-
-    while (mc_now_ms() < end)
-        mc_loop_run_once(f->loop, 5);
 }
 
 /* Runs the loop until the server holds no connection (or 5 s pass). */
@@ -1025,6 +1028,30 @@ static void test_graceful_shutdown(void **state)
     fixture_free(f);
 }
 
+static void script_upgrade(struct client *c)
+{
+    int fd = tconnect(c);
+
+    CHECK(c, fd >= 0);
+    SEND(c, fd, "GET /upgrade HTTP/1.1\r\nHost: t\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n"
+                "EXTRA");
+    CHECK(c, read_to_eof(fd, &c->got[0]));
+    close(fd);
+}
+
+static void test_detach_for_upgrade(void **state)
+{
+    struct fixture *f = fixture_new(NULL);
+    struct client c;
+
+    (void)state;
+    run_client(f, &c, script_upgrade);
+    assert_string_equal(got(&c, 0), "HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\n\r\nEXTRA");
+    spin_until_no_connections(f);
+    client_release(&c);
+    fixture_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1046,6 +1073,7 @@ int main(void)
         cmocka_unit_test(test_idle_and_request_timeouts),
         cmocka_unit_test(test_connection_cap),
         cmocka_unit_test(test_graceful_shutdown),
+        cmocka_unit_test(test_detach_for_upgrade),
     };
 
     return cmocka_run_group_tests_name("http_server", tests, NULL, NULL);
