@@ -138,3 +138,14 @@ int mc_parse_u64(const char *s, uint64_t *out)
     *out = (uint64_t)v;
     return MC_OK;
 }
+
+int mc_hex_value(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}

@@ -64,6 +64,9 @@ uint64_t mc_now_ms(void);       /* CLOCK_MONOTONIC, milliseconds */
 uint64_t mc_now_ns(void);       /* CLOCK_MONOTONIC, nanoseconds */
 int64_t mc_unix_time(void);     /* wall clock, seconds */
 
+/* Value of an ASCII hex digit (0-15), or -1 for any other byte. */
+int mc_hex_value(int c);
+
 /* Strict decimal parsing (never atoi): whole string, range checked. 0 or MC_EINVAL. */
 int mc_parse_i64(const char *s, int64_t *out);
 int mc_parse_u64(const char *s, uint64_t *out);

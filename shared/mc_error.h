@@ -48,9 +48,6 @@ void mc_error_copy(struct mc_error *dst, const struct mc_error *src);
 /* Same id, code, detail and status (NULL equals ""). */
 bool mc_error_equal(const struct mc_error *a, const struct mc_error *b);
 
-/* Go's http.StatusText: "Not Found" for 404, "" for a code without a text. */
-const char *mc_http_status_text(int code);
-
 /*
  * Replaces e's content with {id, code, printf(fmt, ...), status text of code},
  * as upstream's errors.New. id may be NULL (empty). Strings longer than

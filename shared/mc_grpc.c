@@ -198,23 +198,12 @@ int mc_grpc_percent_encode(struct mc_buf *out, const char *s, size_t len)
     return MC_OK;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int mc_grpc_percent_decode(struct mc_buf *out, const char *s, size_t len)
 {
     for (size_t i = 0; i < len; i++) {
         char c = s[i];
-        if (c == '%' && i + 2 < len && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-            c = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+        if (c == '%' && i + 2 < len && mc_hex_value(s[i + 1]) >= 0 && mc_hex_value(s[i + 2]) >= 0) {
+            c = (char)(mc_hex_value(s[i + 1]) * 16 + mc_hex_value(s[i + 2]));
             i += 2;
         }
         if (mc_buf_append_byte(out, c) < 0)

@@ -165,17 +165,6 @@ static bool is_ows(char c)
     return c == ' ' || c == '\t';
 }
 
-static int hex_value(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* ---- the head ------------------------------------------------------------- */
 
 static int parse_version(struct mc_http1_parser *p, const char *v, size_t n)
@@ -469,7 +458,7 @@ static int finish(struct mc_http1_parser *p)
 
 static int chunk_size_byte(struct mc_http1_parser *p, unsigned char c)
 {
-    int h = hex_value(c);
+    int h = mc_hex_value(c);
 
     if (p->state == ST_CH_SIZE && h >= 0) {
         if (p->chunk_left > (UINT64_MAX >> 4))
@@ -644,35 +633,81 @@ const struct mc_http1_header *mc_http1_header_find(const struct mc_http1_request
     return NULL;
 }
 
+/* The texts of Go's net/http as of the Go releases micro v3 was built with. */
+const char *mc_http_status_text(int code)
+{
+    switch (code) {
+    case 100: return "Continue";
+    case 101: return "Switching Protocols";
+    case 102: return "Processing";
+    case 103: return "Early Hints";
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 203: return "Non-Authoritative Information";
+    case 204: return "No Content";
+    case 205: return "Reset Content";
+    case 206: return "Partial Content";
+    case 207: return "Multi-Status";
+    case 208: return "Already Reported";
+    case 226: return "IM Used";
+    case 300: return "Multiple Choices";
+    case 301: return "Moved Permanently";
+    case 302: return "Found";
+    case 303: return "See Other";
+    case 304: return "Not Modified";
+    case 305: return "Use Proxy";
+    case 307: return "Temporary Redirect";
+    case 308: return "Permanent Redirect";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 402: return "Payment Required";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 406: return "Not Acceptable";
+    case 407: return "Proxy Authentication Required";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 410: return "Gone";
+    case 411: return "Length Required";
+    case 412: return "Precondition Failed";
+    case 413: return "Request Entity Too Large";
+    case 414: return "Request URI Too Long";
+    case 415: return "Unsupported Media Type";
+    case 416: return "Requested Range Not Satisfiable";
+    case 417: return "Expectation Failed";
+    case 418: return "I'm a teapot";
+    case 421: return "Misdirected Request";
+    case 422: return "Unprocessable Entity";
+    case 423: return "Locked";
+    case 424: return "Failed Dependency";
+    case 425: return "Too Early";
+    case 426: return "Upgrade Required";
+    case 428: return "Precondition Required";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 451: return "Unavailable For Legal Reasons";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    case 505: return "HTTP Version Not Supported";
+    case 506: return "Variant Also Negotiates";
+    case 507: return "Insufficient Storage";
+    case 508: return "Loop Detected";
+    case 510: return "Not Extended";
+    case 511: return "Network Authentication Required";
+    }
+    return "";
+}
+
 const char *mc_http1_reason(int status)
 {
-    static const struct {
-        int status;
-        const char *reason;
-    } table[] = {
-        { 100, "Continue" }, { 101, "Switching Protocols" },
-        { 200, "OK" }, { 201, "Created" }, { 202, "Accepted" }, { 204, "No Content" },
-        { 206, "Partial Content" },
-        { 301, "Moved Permanently" }, { 302, "Found" }, { 303, "See Other" },
-        { 304, "Not Modified" }, { 307, "Temporary Redirect" }, { 308, "Permanent Redirect" },
-        { 400, "Bad Request" }, { 401, "Unauthorized" }, { 403, "Forbidden" },
-        { 404, "Not Found" }, { 405, "Method Not Allowed" }, { 406, "Not Acceptable" },
-        { 408, "Request Timeout" }, { 409, "Conflict" }, { 410, "Gone" },
-        { 411, "Length Required" }, { 412, "Precondition Failed" },
-        { 413, "Content Too Large" }, { 414, "URI Too Long" },
-        { 415, "Unsupported Media Type" }, { 417, "Expectation Failed" },
-        { 422, "Unprocessable Content" }, { 426, "Upgrade Required" },
-        { 429, "Too Many Requests" }, { 431, "Request Header Fields Too Large" },
-        { 499, "Client Closed Request" },
-        { 500, "Internal Server Error" }, { 501, "Not Implemented" }, { 502, "Bad Gateway" },
-        { 503, "Service Unavailable" }, { 504, "Gateway Timeout" },
-        { 505, "HTTP Version Not Supported" },
-    };
+    const char *text = mc_http_status_text(status);
 
-    for (size_t i = 0; i < MC_ARRAY_LEN(table); i++)
-        if (table[i].status == status)
-            return table[i].reason;
-    return "Unknown";
+    return *text ? text : "Unknown";
 }
 
 /* Skips "scheme://authority" of an absolute-form target; 0 when not one. */
@@ -721,8 +756,8 @@ int mc_http1_percent_decode(struct mc_slice in, bool plus_is_space, struct mc_bu
     for (size_t i = 0; i < in.len; i++) {
         char c = in.ptr[i];
         if (c == '%') {
-            int hi = i + 2 < in.len ? hex_value((unsigned char)in.ptr[i + 1]) : -1;
-            int lo = hi >= 0 ? hex_value((unsigned char)in.ptr[i + 2]) : -1;
+            int hi = i + 2 < in.len ? mc_hex_value((unsigned char)in.ptr[i + 1]) : -1;
+            int lo = hi >= 0 ? mc_hex_value((unsigned char)in.ptr[i + 2]) : -1;
             if (lo < 0) {
                 out->data[before] = '\0';
                 return MC_EINVAL;

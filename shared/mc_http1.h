@@ -126,7 +126,10 @@ const char *mc_http1_error_detail(const struct mc_http1_parser *p);
 const struct mc_http1_header *mc_http1_header_find(const struct mc_http1_request *r,
                                                    const char *name);
 
-/* Reason phrase for a status ("Not Found"); "Unknown" for codes not in the table. */
+/* Go's http.StatusText: "Not Found" for 404, "" for a code without a text. The one
+ * table of status texts: micro error JSON carries them in its "status" field. */
+const char *mc_http_status_text(int code);
+/* Reason phrase for a status line: mc_http_status_text, or "Unknown" when it has none. */
 const char *mc_http1_reason(int status);
 
 /* Splits a request-target into path and query (without the '?'); a fragment is

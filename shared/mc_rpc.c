@@ -206,8 +206,8 @@ static int decode_request(const struct mc_rpc_method *m, struct mc_rpc_ctx *ctx,
         if (mc_pbjson_wire_check(in, req, len, MC_PBJSON_MAX_DEPTH) == MC_OK)
             *msg = protobuf_c_message_unpack(in, mc_arena_pb(ctx->arena), len, req);
         if (!*msg) {
-            mc_error_bad_request(ctx->err, m->svc->name, "cannot decode %s request: malformed protobuf",
-                                 m->endpoint);
+            mc_error_bad_request(ctx->err, m->svc->name,
+                                 "cannot decode %s request: malformed protobuf", m->endpoint);
             return MC_EINVAL;
         }
         return MC_OK;

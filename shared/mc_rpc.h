@@ -70,8 +70,9 @@ uint64_t mc_rpc_service_errors(const struct mc_rpc_service *svc);
 /*
  * Binds method `method` of service descriptor sd (e.g. &registry__registry__descriptor,
  * "GetService") to fn. The descriptor must outlive the server (generated ones do).
- * Errors: MC_ENOTFOUND (no such method in sd), MC_EEXIST (already bound),
- * MC_EUNSUPPORTED (a streaming method: bind those with the stream API).
+ * Errors: MC_ENOTFOUND (no such method in sd), MC_EEXIST (already bound).
+ * Only unary methods may be bound here (protobuf-c descriptors do not say which
+ * methods stream: see mc_schema_core_streams for the core services' table).
  */
 int mc_rpc_service_handle(struct mc_rpc_service *svc, const ProtobufCServiceDescriptor *sd,
                           const char *method, mc_rpc_unary_fn fn, void *arg);

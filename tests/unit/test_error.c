@@ -13,6 +13,7 @@
 #include "errors.pb-c.h"
 #include "status.pb-c.h"
 #include "mc_error.h"
+#include "mc_http1.h"
 
 static struct mc_slice cs(const char *s)
 {

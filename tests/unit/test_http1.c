@@ -601,7 +601,7 @@ static void test_reason_phrases(void **state)
     (void)state;
     assert_string_equal(mc_http1_reason(200), "OK");
     assert_string_equal(mc_http1_reason(404), "Not Found");
-    assert_string_equal(mc_http1_reason(413), "Content Too Large");
+    assert_string_equal(mc_http1_reason(413), "Request Entity Too Large");
     assert_string_equal(mc_http1_reason(431), "Request Header Fields Too Large");
     assert_string_equal(mc_http1_reason(501), "Not Implemented");
     assert_string_equal(mc_http1_reason(799), "Unknown");

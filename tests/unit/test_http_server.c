@@ -780,9 +780,9 @@ static void test_oversized_body_413(void **state)
     o.limits.max_body_bytes = 1000;
     f = fixture_new(&o);
     run_client(f, &c, script_big_body);
-    assert_non_null(strstr(got(&c, 0), "HTTP/1.1 413 Content Too Large\r\n"));
+    assert_non_null(strstr(got(&c, 0), "HTTP/1.1 413 Request Entity Too Large\r\n"));
     assert_non_null(strstr(got(&c, 0), "\r\nConnection: close\r\n"));
-    assert_non_null(strstr(got(&c, 1), "HTTP/1.1 413 Content Too Large\r\n"));
+    assert_non_null(strstr(got(&c, 1), "HTTP/1.1 413 Request Entity Too Large\r\n"));
     assert_int_equal(f->handled, 0);
     spin_until_no_connections(f);
     client_release(&c);
