@@ -12,6 +12,7 @@
 
 #include "mc_log.h"
 
+__attribute__((format(printf, 3, 4)))
 static int format(char *out, int n, const char *fmt, ...)
 {
     va_list ap;
