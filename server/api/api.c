@@ -286,9 +286,19 @@ static void call_service(struct mc_api *api, struct mc_http_exchange *ex,
     dot = strchr(endpoint, '.');
     snprintf(grpc_path, sizeof(grpc_path), "/%s.%.*s/%s", service, (int)(dot - endpoint),
              endpoint, dot + 1);
-    if (mc_rpc_route(api->rpc, grpc_path, &m, NULL, &err) < 0) {
-        if (err.code == 0)
-            mc_error_internal(&err, MC_ERROR_ID_CLIENT, "service %s: route not found", service);
+    switch (mc_rpc_route(api->rpc, grpc_path, &m, NULL, &err)) {
+    case MC_OK:
+        break;
+    case MC_EUNSUPPORTED: {
+        /* Upstream's gateway reaches the service through a client, which turns the
+         * plain Unimplemented status into 500 go.micro.client with that text. */
+        char *detail = mc_strdup(err.detail ? err.detail : "");
+        mc_error_internal(&err, MC_ERROR_ID_CLIENT, "%s", detail);
+        free(detail);
+        goto fail;
+    }
+    default:
+        mc_error_internal(&err, MC_ERROR_ID_CLIENT, "service %s: route not found", service);
         goto fail;
     }
     if (build_request(r, query, &req, &err) < 0) {
