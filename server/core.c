@@ -1,5 +1,5 @@
-/* The core services served in process: see core.h. Today each one answers its
- * Debug handler; the services' own handlers land with the core-services work. */
+/* The core services served in process: see core.h. Each service lives in its own
+ * folder and exposes one registration function, listed here in start order. */
 #include "core.h"
 
 #include "mc_common.h"
@@ -7,17 +7,38 @@
 #include "mc_rpc.h"
 #include "mc_banned.h"
 
-const char *const mc_core_service_names[] = {
-    "registry", "broker", "network", "runtime", "config", "store", "events", "auth",
+const struct mc_core_service mc_core_services[] = {
+    { "registry", NULL },
+    { "broker", NULL },
+    { "network", NULL },
+    { "runtime", NULL },
+    { "config", NULL },
+    { "store", NULL },
+    { "events", NULL },
+    { "auth", NULL },
 };
-const size_t mc_core_service_count = MC_ARRAY_LEN(mc_core_service_names);
+const size_t mc_core_service_count = MC_ARRAY_LEN(mc_core_services);
 
-int mc_core_register(struct mc_rpc_server *rpc)
+int mc_core_register(struct mc_core *core)
 {
     for (size_t i = 0; i < mc_core_service_count; i++) {
-        mc_log_info("Registering %s", mc_core_service_names[i]);
-        if (!mc_rpc_server_add(rpc, mc_core_service_names[i]))
+        const struct mc_core_service *cs = &mc_core_services[i];
+        struct mc_rpc_service *svc;
+        int rc;
+
+        mc_log_info("Registering %s", cs->name);
+        svc = mc_rpc_server_add(core->rpc, cs->name);
+        if (!svc)
             return MC_EEXIST;
+        if (cs->registration && (rc = cs->registration(core, svc)) < 0) {
+            mc_log_error("cannot start the %s service: %s", cs->name, mc_strerror(rc));
+            return rc;
+        }
     }
     return MC_OK;
+}
+
+void mc_core_release(struct mc_core *core)
+{
+    (void)core;   /* services add their release steps here as they gain state */
 }

@@ -23,6 +23,7 @@ struct server {
     struct mc_server_settings settings;
     struct mc_loop *loop;
     struct mc_rpc_server *rpc;
+    struct mc_core core;
     struct mc_rpc_grpc *proxy;
     struct mc_api *api;
     struct mc_web *web;
@@ -64,6 +65,7 @@ static void stop(struct server *s)
     /* connections and calls are released by deferred callbacks */
     for (int i = 0; i < 3; i++)
         mc_loop_run_once(s->loop, 0);
+    mc_core_release(&s->core);
     mc_rpc_server_free(s->rpc);
     mc_loop_free(s->loop);
 }
@@ -95,7 +97,10 @@ int mc_server_main(int argc, char **argv)
     }
     mc_log_info("Starting server %s, state in %s", MICRO_VERSION, s.settings.home);
     s.rpc = mc_rpc_server_new();
-    if (mc_core_register(s.rpc) < 0 || start_frontends(&s) < 0) {
+    s.core.loop = s.loop;
+    s.core.rpc = s.rpc;
+    s.core.settings = &s.settings;
+    if (mc_core_register(&s.core) < 0 || start_frontends(&s) < 0) {
         stop(&s);
         return 1;
     }

@@ -27,6 +27,8 @@ static const struct flag flags[] = {
       "address of the gRPC proxy serving every core service" },
     { "web_address", "MICRO_WEB_ADDRESS", FIELD(web_address), "127.0.0.1:8082",
       "address of the web dashboard" },
+    { "profile", "MICRO_PROFILE", FIELD(profile), "local",
+      "backends: local (sqlite3 under $MICRO_HOME) or test (in memory, empty at every start)" },
 };
 
 static int set_field(struct mc_server_settings *s, size_t offset, const char *value)

@@ -16,6 +16,7 @@ struct mc_server_settings {
     char api_address[MC_ADDR_MAX];     /* HTTP API gateway, default 127.0.0.1:8080 */
     char proxy_address[MC_ADDR_MAX];   /* gRPC proxy and core services, default 127.0.0.1:8081 */
     char web_address[MC_ADDR_MAX];     /* web dashboard, default 127.0.0.1:8082 */
+    char profile[MC_ADDR_MAX];         /* backends: "local" (sqlite3 under home) or "test" */
     char home[MC_PATH_MAX];            /* MICRO_HOME, default $HOME/.micro */
     int show_help;                     /* --help / -h given */
 };

@@ -27,6 +27,21 @@
 struct mc_rpc_server;
 struct mc_rpc_service;
 struct mc_rpc_method;
+struct mc_rpc_stream;
+
+/* The caller's account, from its access token (NULL in the ctx: anonymous).
+ * Filled by the server's auth hook; strings borrowed for the call's duration. */
+struct mc_account {
+    const char *id;
+    const char *type;        /* "user", "service", ... */
+    const char *issuer;      /* the namespace that issued it */
+    const char *name;
+    const char *const *scopes;
+    size_t nscopes;
+};
+
+/* Whether an account has a scope (exact match). */
+bool mc_account_has_scope(const struct mc_account *a, const char *scope);
 
 /* What a handler sees of its call. Everything is borrowed for the call's duration. */
 struct mc_rpc_ctx {
@@ -36,8 +51,22 @@ struct mc_rpc_ctx {
     const struct mc_metadata *md;    /* request metadata, canonical keys; may be NULL */
     const char *ns;                  /* Micro-Namespace of the request, else "micro" */
     uint64_t deadline_ms;            /* monotonic ms (mc_now_ms), 0 = none */
+    const struct mc_account *account;   /* the caller, NULL when anonymous */
     struct mc_error *err;            /* set it (mc_error_* helpers) when failing */
 };
+
+/*
+ * The server's auth hook, run for every call before its handler (and by the
+ * proxy for calls it forwards): it authenticates the caller from ctx->md
+ * (Authorization), sets ctx->account (allocated in ctx->arena), and checks the
+ * rules for resource service:<ctx->service>:<ctx->endpoint>. Returns 0 to let
+ * the call through, or a negative code with ctx->err set (401/403 as §6.5).
+ * Without a hook every call is let through anonymously.
+ */
+typedef int (*mc_rpc_auth_fn)(struct mc_rpc_ctx *ctx, void *arg);
+void mc_rpc_server_set_auth(struct mc_rpc_server *srv, mc_rpc_auth_fn fn, void *arg);
+/* Runs the hook (0 when none is set). For frontends that dispatch elsewhere. */
+int mc_rpc_server_authorize(const struct mc_rpc_server *srv, struct mc_rpc_ctx *ctx);
 
 /*
  * A unary handler. req is the decoded request (read only); rsp is an
@@ -105,5 +134,62 @@ const ProtobufCMethodDescriptor *mc_rpc_method_desc(const struct mc_rpc_method *
  */
 int mc_rpc_invoke(const struct mc_rpc_method *m, struct mc_rpc_ctx *ctx, enum mc_codec codec,
                   const uint8_t *req, size_t len, struct mc_buf *out);
+
+/* ---- streams ------------------------------------------------------------------------- */
+
+/*
+ * A streaming method (server, client or bidirectional streaming; upstream opens
+ * every stream as bidi and the client sends the request as its first message).
+ * The open handler runs once when the stream starts, after the auth hook, and
+ * sets the stream's callbacks; every client message, the first included, then
+ * arrives decoded in on_message. The handler sends with mc_rpc_stream_send() at
+ * any time (also later, from other loop callbacks: watches, subscriptions) and
+ * ends the stream with mc_rpc_stream_finish().
+ *
+ * Lifetime: the stream is the handler's from open until the first of its own
+ * mc_rpc_stream_finish() or the return of on_cancel (client gone, deadline,
+ * server shutdown); after that the pointer must not be touched. Callbacks never
+ * run from inside mc_rpc_stream_* functions.
+ */
+enum mc_rpc_stream_kind {
+    MC_RPC_STREAM_SERVER = 1,   /* one request, many responses (Registry.Watch) */
+    MC_RPC_STREAM_CLIENT,       /* many requests, one response (BlobStore.Write) */
+    MC_RPC_STREAM_BIDI,         /* both (Stream.Consume with acks) */
+};
+
+struct mc_rpc_stream_ops {
+    /* One client message, decoded into the method's input type; valid during the call. */
+    void (*on_message)(struct mc_rpc_stream *st, const ProtobufCMessage *msg, void *arg);
+    /* The client finished sending (optional). */
+    void (*on_half_close)(struct mc_rpc_stream *st, void *arg);
+    /* The stream ended without the handler finishing it (required when the handler keeps
+     * the pointer beyond its callbacks). */
+    void (*on_cancel)(struct mc_rpc_stream *st, void *arg);
+};
+
+/* Opens a stream: set the callbacks with mc_rpc_stream_set_ops(). Returning a negative
+ * code with ctx->err set (mc_rpc_stream_ctx) refuses the stream with that error. */
+typedef int (*mc_rpc_stream_open_fn)(struct mc_rpc_stream *st, void *arg);
+
+/* Binds a streaming method (errors as mc_rpc_service_handle). */
+int mc_rpc_service_handle_stream(struct mc_rpc_service *svc, const ProtobufCServiceDescriptor *sd,
+                                 const char *method, enum mc_rpc_stream_kind kind,
+                                 mc_rpc_stream_open_fn open, void *arg);
+/* MC_RPC_STREAM_* of a method, 0 for a unary one. */
+enum mc_rpc_stream_kind mc_rpc_method_stream_kind(const struct mc_rpc_method *m);
+
+void mc_rpc_stream_set_ops(struct mc_rpc_stream *st, const struct mc_rpc_stream_ops *ops,
+                           void *arg);
+/* The call's context; its arena lives as long as the stream (use it for state that
+ * does not grow per message: per-message data belongs in the handler's own memory). */
+struct mc_rpc_ctx *mc_rpc_stream_ctx(struct mc_rpc_stream *st);
+/* Sends one response message (encoded with the stream's codec; msg is borrowed).
+ * MC_ECLOSED when the client is gone (the handler still gets on_cancel), MC_ETOOBIG
+ * past the message limit, MC_EINVAL after finish. */
+int mc_rpc_stream_send(struct mc_rpc_stream *st, const ProtobufCMessage *msg);
+/* Bytes queued and not yet sent, to pace a producer. */
+size_t mc_rpc_stream_pending(const struct mc_rpc_stream *st);
+/* Ends the stream: OK when err is NULL or has code 0, else that error's status. */
+void mc_rpc_stream_finish(struct mc_rpc_stream *st, const struct mc_error *err);
 
 #endif
