@@ -16,11 +16,14 @@ struct mc_rpc_method {
     const ProtobufCServiceDescriptor *sd;
     const ProtobufCMethodDescriptor *md;
     char endpoint[MAX_NAME];         /* "Registry.GetService" */
+    enum mc_rpc_stream_kind kind;    /* 0: unary */
     mc_rpc_unary_fn fn;
+    mc_rpc_stream_open_fn open;
     void *arg;
 };
 
 struct mc_rpc_service {
+    const struct mc_rpc_server *srv;
     char *name;
     int64_t started;
     uint64_t requests;
@@ -32,6 +35,8 @@ struct mc_rpc_service {
 struct mc_rpc_server {
     struct mc_rpc_service **svcs;
     size_t n, cap;
+    mc_rpc_auth_fn auth;
+    void *auth_arg;
 };
 
 struct mc_rpc_server *mc_rpc_server_new(void)
@@ -67,6 +72,7 @@ struct mc_rpc_service *mc_rpc_server_add(struct mc_rpc_server *srv, const char *
     if (strlen(name) >= MAX_NAME || mc_rpc_server_find(srv, name))
         return NULL;
     svc = mc_calloc(1, sizeof(*svc));
+    svc->srv = srv;
     svc->name = mc_strdup(name);
     svc->started = mc_unix_time();
     if (srv->n == srv->cap) {
@@ -99,18 +105,24 @@ const ProtobufCMethodDescriptor *mc_rpc_method_desc(const struct mc_rpc_method *
     return m->md;
 }
 
-int mc_rpc_service_handle(struct mc_rpc_service *svc, const ProtobufCServiceDescriptor *sd,
-                          const char *method, mc_rpc_unary_fn fn, void *arg)
+static struct mc_rpc_method *bind(struct mc_rpc_service *svc, const ProtobufCServiceDescriptor *sd,
+                                  const char *method, int *rc)
 {
-    const ProtobufCMethodDescriptor *md = protobuf_c_service_descriptor_get_method_by_name(sd,
-                                                                                         method);
+    const ProtobufCMethodDescriptor *md =
+        protobuf_c_service_descriptor_get_method_by_name(sd, method);
     struct mc_rpc_method *m;
 
-    if (!md)
-        return MC_ENOTFOUND;
-    for (size_t i = 0; i < svc->nmethods; i++)
-        if (svc->methods[i].md == md)
-            return MC_EEXIST;
+    *rc = MC_OK;
+    if (!md) {
+        *rc = MC_ENOTFOUND;
+        return NULL;
+    }
+    for (size_t i = 0; i < svc->nmethods; i++) {
+        if (svc->methods[i].md == md) {
+            *rc = MC_EEXIST;
+            return NULL;
+        }
+    }
     if (svc->nmethods == svc->capmethods) {
         svc->capmethods = svc->capmethods ? svc->capmethods * 2 : 8;
         svc->methods = mc_realloc(svc->methods, svc->capmethods * sizeof(*svc->methods));
@@ -120,10 +132,68 @@ int mc_rpc_service_handle(struct mc_rpc_service *svc, const ProtobufCServiceDesc
     m->svc = svc;
     m->sd = sd;
     m->md = md;
-    m->fn = fn;
-    m->arg = arg;
     snprintf(m->endpoint, sizeof(m->endpoint), "%s.%s", sd->short_name, md->name);
-    return MC_OK;
+    return m;
+}
+
+int mc_rpc_service_handle(struct mc_rpc_service *svc, const ProtobufCServiceDescriptor *sd,
+                          const char *method, mc_rpc_unary_fn fn, void *arg)
+{
+    int rc;
+    struct mc_rpc_method *m = bind(svc, sd, method, &rc);
+
+    if (m) {
+        m->fn = fn;
+        m->arg = arg;
+    }
+    return rc;
+}
+
+int mc_rpc_service_handle_stream(struct mc_rpc_service *svc, const ProtobufCServiceDescriptor *sd,
+                                 const char *method, enum mc_rpc_stream_kind kind,
+                                 mc_rpc_stream_open_fn open, void *arg)
+{
+    int rc;
+    struct mc_rpc_method *m = bind(svc, sd, method, &rc);
+
+    if (m) {
+        m->kind = kind;
+        m->open = open;
+        m->arg = arg;
+    }
+    return rc;
+}
+
+enum mc_rpc_stream_kind mc_rpc_method_stream_kind(const struct mc_rpc_method *m)
+{
+    return m->kind;
+}
+
+bool mc_account_has_scope(const struct mc_account *a, const char *scope)
+{
+    for (size_t i = 0; a && i < a->nscopes; i++)
+        if (a->scopes[i] && strcmp(a->scopes[i], scope) == 0)
+            return true;
+    return false;
+}
+
+void mc_rpc_server_set_auth(struct mc_rpc_server *srv, mc_rpc_auth_fn fn, void *arg)
+{
+    srv->auth = fn;
+    srv->auth_arg = arg;
+}
+
+int mc_rpc_server_authorize(const struct mc_rpc_server *srv, struct mc_rpc_ctx *ctx)
+{
+    int rc;
+
+    if (!srv->auth)
+        return MC_OK;
+    rc = srv->auth(ctx, srv->auth_arg);
+    if (rc < 0 && ctx->err->code == 0)
+        mc_error_unauthorized(ctx->err, ctx->service, "Unauthorized call made to %s:%s",
+                              ctx->service, ctx->endpoint);
+    return rc;
 }
 
 /* Splits "/svc.Handler/Method" into its three parts (copied into the buffers). */
@@ -262,7 +332,14 @@ int mc_rpc_invoke(const struct mc_rpc_method *m, struct mc_rpc_ctx *ctx, enum mc
     if (!ctx->ns)
         ctx->ns = MC_DEFAULT_NAMESPACE;
     svc->requests++;
-    rc = decode_request(m, ctx, codec, req, len, &in);
+    if (m->kind != 0) {
+        mc_error_bad_request(ctx->err, svc->name, "%s is a streaming endpoint", m->endpoint);
+        rc = MC_EINVAL;
+    } else {
+        rc = mc_rpc_server_authorize(svc->srv, ctx);
+    }
+    if (rc == MC_OK)
+        rc = decode_request(m, ctx, codec, req, len, &in);
     if (rc == MC_OK) {
         rsp = mc_arena_message(ctx->arena, m->md->output);
         rc = m->fn(ctx, in, rsp, m->arg);
@@ -274,4 +351,194 @@ int mc_rpc_invoke(const struct mc_rpc_method *m, struct mc_rpc_ctx *ctx, enum mc
     if (rc < 0)
         svc->errors++;
     return rc;
+}
+
+/* ---- streams ------------------------------------------------------------------------ */
+
+struct mc_rpc_stream {
+    const struct mc_rpc_method *method;
+    enum mc_codec codec;
+    struct mc_rpc_ctx ctx;
+    struct mc_arena arena;         /* lives as long as the stream */
+    struct mc_metadata md;
+    struct mc_error err;
+    const struct mc_rpc_stream_ops *ops;
+    void *ops_arg;
+    const struct mc_rpc_stream_transport *t;
+    void *targ;
+    struct mc_buf out;             /* one encoded message at a time */
+    unsigned busy;                 /* depth of frontend calls in progress */
+    bool finished;                 /* transport->finish done: free when not busy */
+    bool gone;                     /* the transport was cancelled: never call it again */
+};
+
+static void stream_free(struct mc_rpc_stream *st)
+{
+    mc_buf_release(&st->out);
+    mc_error_release(&st->err);
+    mc_metadata_release(&st->md);
+    mc_arena_release(&st->arena);
+    free(st);
+}
+
+/* Frontend entry points hold the stream busy so that a finish from inside a
+ * handler callback frees it only once the outermost call returns. */
+static void stream_enter(struct mc_rpc_stream *st)
+{
+    st->busy++;
+}
+
+static void stream_leave(struct mc_rpc_stream *st)
+{
+    if (--st->busy == 0 && st->finished)
+        stream_free(st);
+}
+
+struct mc_rpc_stream *mc_rpc_stream_open(const struct mc_rpc_method *m, enum mc_codec codec,
+                                         const struct mc_metadata *md, uint64_t deadline_ms,
+                                         const struct mc_rpc_stream_transport *t, void *targ,
+                                         struct mc_error *err)
+{
+    struct mc_rpc_stream *st = mc_calloc(1, sizeof(*st));
+    struct mc_rpc_service *svc = (struct mc_rpc_service *)m->svc;
+    int rc;
+
+    st->method = m;
+    st->codec = codec;
+    st->t = t;
+    st->targ = targ;
+    mc_arena_init(&st->arena);
+    mc_error_init(&st->err);
+    mc_buf_init(&st->out, MC_PBJSON_MAX_INPUT);
+    mc_metadata_init(&st->md, MC_METADATA_MAX_PAIRS, MC_METADATA_MAX_BYTES);
+    if (md)
+        mc_metadata_copy(&st->md, md);
+    st->ctx.arena = &st->arena;
+    st->ctx.service = svc->name;
+    st->ctx.endpoint = m->endpoint;
+    st->ctx.md = &st->md;
+    st->ctx.ns = mc_metadata_namespace(&st->md);
+    st->ctx.deadline_ms = deadline_ms;
+    st->ctx.err = &st->err;
+    svc->requests++;
+    if (m->kind == 0) {
+        mc_error_bad_request(&st->err, svc->name, "%s is not a streaming endpoint", m->endpoint);
+        rc = MC_EINVAL;
+    } else if (codec != MC_CODEC_JSON && codec != MC_CODEC_PROTO) {
+        mc_error_bad_request(&st->err, svc->name, "unsupported codec for %s", m->endpoint);
+        rc = MC_EUNSUPPORTED;
+    } else {
+        rc = mc_rpc_server_authorize(svc->srv, &st->ctx);
+    }
+    if (rc == MC_OK) {
+        stream_enter(st);
+        rc = m->open(st, m->arg);
+        if (st->finished) {
+            /* The handler answered inside open (it may not both answer and fail). */
+            stream_leave(st);
+            mc_error_release(err);
+            return NULL;
+        }
+        st->busy--;
+        if (rc < 0 && st->err.code == 0)
+            mc_error_internal(&st->err, svc->name, "%s", mc_strerror(rc));
+    }
+    if (rc < 0) {
+        svc->errors++;
+        mc_error_copy(err, &st->err);
+        stream_free(st);
+        return NULL;
+    }
+    return st;
+}
+
+void mc_rpc_stream_set_ops(struct mc_rpc_stream *st, const struct mc_rpc_stream_ops *ops,
+                           void *arg)
+{
+    st->ops = ops;
+    st->ops_arg = arg;
+}
+
+struct mc_rpc_ctx *mc_rpc_stream_ctx(struct mc_rpc_stream *st)
+{
+    return &st->ctx;
+}
+
+int mc_rpc_stream_send(struct mc_rpc_stream *st, const ProtobufCMessage *msg)
+{
+    int rc;
+
+    if (st->finished)
+        return MC_EINVAL;
+    if (st->gone)
+        return MC_ECLOSED;
+    mc_buf_reset(&st->out);
+    mc_error_release(&st->err);
+    rc = encode_response(st->method, &st->ctx, st->codec, msg, &st->out);
+    if (rc < 0)
+        return rc;
+    return st->t->send(st->targ, st->out.data ? st->out.data : "", st->out.len);
+}
+
+size_t mc_rpc_stream_pending(const struct mc_rpc_stream *st)
+{
+    return st->finished || st->gone ? 0 : st->t->pending(st->targ);
+}
+
+void mc_rpc_stream_finish(struct mc_rpc_stream *st, const struct mc_error *err)
+{
+    if (st->finished)
+        return;
+    st->finished = true;
+    if (err && err->code != 0)
+        ((struct mc_rpc_service *)st->method->svc)->errors++;
+    if (!st->gone)
+        st->t->finish(st->targ, err && err->code != 0 ? err : NULL);
+    if (st->busy == 0)
+        stream_free(st);
+}
+
+void mc_rpc_stream_deliver(struct mc_rpc_stream *st, const void *data, size_t len)
+{
+    struct mc_arena msg_arena;
+    ProtobufCMessage *msg = NULL;
+    struct mc_rpc_ctx ctx = st->ctx;
+    struct mc_error err;
+
+    if (st->finished)
+        return;
+    stream_enter(st);
+    mc_arena_init(&msg_arena);
+    mc_error_init(&err);
+    ctx.arena = &msg_arena;
+    ctx.err = &err;
+    if (decode_request(st->method, &ctx, st->codec, data, len, &msg) < 0)
+        mc_rpc_stream_finish(st, &err);
+    else if (st->ops && st->ops->on_message)
+        st->ops->on_message(st, msg, st->ops_arg);
+    mc_error_release(&err);
+    mc_arena_release(&msg_arena);
+    stream_leave(st);
+}
+
+void mc_rpc_stream_half_close(struct mc_rpc_stream *st)
+{
+    if (st->finished)
+        return;
+    stream_enter(st);
+    if (st->ops && st->ops->on_half_close)
+        st->ops->on_half_close(st, st->ops_arg);
+    stream_leave(st);
+}
+
+void mc_rpc_stream_cancel(struct mc_rpc_stream *st)
+{
+    if (st->finished)
+        return;
+    st->gone = true;   /* from here on nothing reaches the transport */
+    stream_enter(st);
+    if (st->ops && st->ops->on_cancel)
+        st->ops->on_cancel(st, st->ops_arg);
+    st->finished = true;
+    stream_leave(st);
 }

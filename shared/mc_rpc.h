@@ -192,4 +192,38 @@ size_t mc_rpc_stream_pending(const struct mc_rpc_stream *st);
 /* Ends the stream: OK when err is NULL or has code 0, else that error's status. */
 void mc_rpc_stream_finish(struct mc_rpc_stream *st, const struct mc_error *err);
 
+/* ---- streams, the frontend's side ------------------------------------------------------ */
+
+/* What a frontend (the gRPC binding) provides to carry a stream's output. */
+struct mc_rpc_stream_transport {
+    /* Sends one encoded message: 0, MC_ECLOSED, MC_ETOOBIG. */
+    int (*send)(void *t, const void *data, size_t len);
+    /* Bytes queued and not yet sent. */
+    size_t (*pending)(void *t);
+    /* Ends the transport's call with err (NULL: OK). Called exactly once, when the
+     * handler finishes the stream; the transport gets no further calls after it. */
+    void (*finish)(void *t, const struct mc_error *err);
+};
+
+/*
+ * Opens a stream on a streaming method for a frontend: copies md, runs the auth
+ * hook and the method's open handler. Returns the stream, or NULL with err set
+ * (the frontend answers that error; the transport is not used), or NULL with err
+ * empty (code 0) when the handler already answered through the transport inside
+ * open (transport->finish has run). The frontend then
+ * feeds it with the calls below until the stream finishes (transport->finish) or
+ * the frontend cancels it.
+ */
+struct mc_rpc_stream *mc_rpc_stream_open(const struct mc_rpc_method *m, enum mc_codec codec,
+                                         const struct mc_metadata *md, uint64_t deadline_ms,
+                                         const struct mc_rpc_stream_transport *t, void *targ,
+                                         struct mc_error *err);
+/* One client message (encoded with the stream's codec). A message that does not
+ * decode finishes the stream with 400. */
+void mc_rpc_stream_deliver(struct mc_rpc_stream *st, const void *data, size_t len);
+void mc_rpc_stream_half_close(struct mc_rpc_stream *st);
+/* The transport is gone (client cancelled, connection lost, deadline): the handler
+ * gets on_cancel, the stream is freed. Not after transport->finish. */
+void mc_rpc_stream_cancel(struct mc_rpc_stream *st);
+
 #endif

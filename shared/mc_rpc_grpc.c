@@ -115,6 +115,85 @@ static void on_cancel(struct mc_grpc_scall *scall, enum mc_grpc_cancel_reason re
 static const struct mc_grpc_scall_handler unary_handler = { on_message, on_half_close,
                                                             on_cancel };
 
+/* ---- streams: an mc_rpc_stream carried by a gRPC call ---------------------------- */
+
+struct gstream {
+    struct mc_grpc_scall *scall;
+    struct mc_rpc_stream *st;
+};
+
+static int gs_send(void *t, const void *data, size_t len)
+{
+    struct gstream *gs = t;
+    return mc_grpc_scall_send(gs->scall, data, len);
+}
+
+static size_t gs_pending(void *t)
+{
+    struct gstream *gs = t;
+    return mc_grpc_scall_pending(gs->scall);
+}
+
+static void gs_finish(void *t, const struct mc_error *err)
+{
+    struct gstream *gs = t;
+
+    if (err)
+        mc_rpc_grpc_finish_error(gs->scall, err);
+    else
+        mc_grpc_scall_finish(gs->scall, MC_GRPC_OK, NULL, NULL, 0, NULL);
+    free(gs);   /* the gRPC call sends no more callbacks after finish */
+}
+
+static const struct mc_rpc_stream_transport gs_transport = { gs_send, gs_pending, gs_finish };
+
+static void gs_on_message(struct mc_grpc_scall *scall, const char *msg, size_t len, void *arg)
+{
+    struct gstream *gs = arg;
+    mc_rpc_stream_deliver(gs->st, msg, len);
+}
+
+static void gs_on_half_close(struct mc_grpc_scall *scall, void *arg)
+{
+    struct gstream *gs = arg;
+    mc_rpc_stream_half_close(gs->st);
+}
+
+static void gs_on_cancel(struct mc_grpc_scall *scall, enum mc_grpc_cancel_reason reason, void *arg)
+{
+    struct gstream *gs = arg;
+
+    mc_rpc_stream_cancel(gs->st);
+    free(gs);
+}
+
+static const struct mc_grpc_scall_handler stream_handler = { gs_on_message, gs_on_half_close,
+                                                             gs_on_cancel };
+
+static void open_stream(struct mc_grpc_scall *scall, const struct mc_rpc_method *m,
+                        enum mc_codec codec)
+{
+    struct gstream *gs = mc_calloc(1, sizeof(*gs));
+    struct mc_metadata md;
+    struct mc_error err;
+
+    gs->scall = scall;
+    mc_error_init(&err);
+    mc_metadata_init(&md, MC_METADATA_MAX_PAIRS, MC_METADATA_MAX_BYTES);
+    mc_metadata_from_grpc(&md, mc_grpc_scall_metadata(scall));
+    gs->st = mc_rpc_stream_open(m, codec, &md, mc_grpc_scall_deadline(scall), &gs_transport, gs,
+                                &err);
+    if (gs->st) {
+        mc_grpc_scall_set_handler(scall, &stream_handler, gs);
+    } else if (err.code != 0) {
+        mc_rpc_grpc_finish_error(scall, &err);
+        free(gs);
+    }
+    /* else: answered inside open; gs_finish freed gs */
+    mc_metadata_release(&md);
+    mc_error_release(&err);
+}
+
 static void finish_route_error(struct mc_grpc_scall *scall, const char *service)
 {
     struct mc_error err;
@@ -148,13 +227,24 @@ static bool select_codec(struct mc_grpc_scall *scall, enum mc_codec *codec)
     return ok;
 }
 
+static void start_unary(struct mc_grpc_scall *scall, const struct mc_rpc_method *m,
+                        enum mc_codec codec)
+{
+    struct call *c = mc_calloc(1, sizeof(*c));
+
+    c->method = m;
+    c->codec = codec;
+    mc_buf_init(&c->req, MAX_MSG);
+    mc_grpc_scall_set_handler(scall, &unary_handler, c);
+}
+
 static void on_call(struct mc_grpc_scall *scall, void *arg)
 {
     struct mc_rpc_grpc *g = arg;
     const struct mc_rpc_method *m = NULL;
     char service[256];
     struct mc_error err;
-    struct call *c;
+    enum mc_codec codec;
     int rc;
 
     mc_error_init(&err);
@@ -168,15 +258,11 @@ static void on_call(struct mc_grpc_scall *scall, void *arg)
     } else if (rc < 0) {
         mc_grpc_scall_finish(scall, MC_GRPC_UNIMPLEMENTED, "malformed method name", NULL, 0,
                              NULL);
-    } else {
-        enum mc_codec codec;
-        if (select_codec(scall, &codec)) {
-            c = mc_calloc(1, sizeof(*c));
-            c->method = m;
-            c->codec = codec;
-            mc_buf_init(&c->req, MAX_MSG);
-            mc_grpc_scall_set_handler(scall, &unary_handler, c);
-        }
+    } else if (select_codec(scall, &codec)) {   /* else answered with the codec error */
+        if (mc_rpc_method_stream_kind(m) != 0)
+            open_stream(scall, m, codec);
+        else
+            start_unary(scall, m, codec);
     }
     mc_error_release(&err);
 }
