@@ -2,22 +2,53 @@
  * folder and exposes one registration function, listed here in start order. */
 #include "core.h"
 
+#include <string.h>
+
 #include "mc_common.h"
 #include "mc_log.h"
 #include "mc_rpc.h"
+#include "auth/auth.h"
+#include "config/config.h"
+#include "registry/registry_service.h"
 #include "mc_banned.h"
 
 const struct mc_core_service mc_core_services[] = {
-    { "registry", NULL },
+    { "registry", mc_registry_service_register },
     { "broker", NULL },
     { "network", NULL },
     { "runtime", NULL },
-    { "config", NULL },
+    { "config", mc_config_service_register },
     { "store", NULL },
     { "events", NULL },
-    { "auth", NULL },
+    { "auth", mc_auth_register },
 };
 const size_t mc_core_service_count = MC_ARRAY_LEN(mc_core_services);
+
+static bool admin_or_service(const struct mc_account *a)
+{
+    const char *type = a->type ? a->type : "";
+
+    return (strcmp(type, "user") == 0 && mc_account_has_scope(a, "admin")) ||
+           (strcmp(type, "service") == 0 && mc_account_has_scope(a, "service"));
+}
+
+int mc_core_require_admin(const struct mc_core *core, struct mc_rpc_ctx *ctx, const char *ns,
+                          const char *id)
+{
+    const struct mc_account *a = ctx->account;
+
+    if (!core->auth)
+        return MC_OK;
+    if (!a) {
+        mc_error_unauthorized(ctx->err, id, "an account is required");
+        return MC_EINVAL;
+    }
+    if (admin_or_service(a) && a->issuer &&
+        (strcmp(a->issuer, ns) == 0 || strcmp(a->issuer, MC_DEFAULT_NAMESPACE) == 0))
+        return MC_OK;
+    mc_error_forbidden(ctx->err, id, "Forbidden");
+    return MC_EINVAL;
+}
 
 int mc_core_register(struct mc_core *core)
 {
@@ -40,5 +71,8 @@ int mc_core_register(struct mc_core *core)
 
 void mc_core_release(struct mc_core *core)
 {
-    (void)core;   /* services add their release steps here as they gain state */
+    /* services add their release steps here as they gain state */
+    mc_registry_service_release(core);
+    mc_config_service_release(core);
+    mc_auth_release(core);
 }

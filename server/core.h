@@ -17,6 +17,7 @@ struct mc_server_settings;
 struct mc_storage;
 struct mc_registry;
 struct mc_auth;
+struct mc_config_service;
 
 /* What the core services share. Owned by the server (main.c); services borrow it
  * for the server's lifetime. Fields are filled in start order: a service sees the
@@ -28,6 +29,7 @@ struct mc_core {
     struct mc_storage *storage;     /* records and blobs (server/storage) */
     struct mc_registry *registry;   /* the in-memory registry (server/registry) */
     struct mc_auth *auth;           /* accounts, tokens, rules (server/auth) */
+    struct mc_config_service *config;   /* server/config */
 };
 
 /* A core service's registration: binds its handlers on svc (already added to
@@ -43,6 +45,20 @@ struct mc_core_service {
 /* The core services, in start order. */
 extern const struct mc_core_service mc_core_services[];
 extern const size_t mc_core_service_count;
+
+struct mc_rpc_ctx;
+
+/*
+ * The namespace check of the stateful core services (spec §5.2, §7.2, §8): the
+ * caller must hold an admin (type user, scope admin) or service (type service,
+ * scope service) account issued by namespace ns or by "micro". Returns 0, or
+ * MC_EINVAL with ctx->err set: 401 "an account is required" without an account,
+ * 403 "Forbidden" otherwise; id is the endpoint's error id
+ * ("config.Config.Get"). Skipped (0) while the server runs no auth service
+ * (core->auth NULL), as in tests of a single service.
+ */
+int mc_core_require_admin(const struct mc_core *core, struct mc_rpc_ctx *ctx, const char *ns,
+                          const char *id);
 
 /* Adds every core service to core->rpc and runs its registration. Returns 0 or the
  * first failure. */

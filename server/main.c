@@ -15,7 +15,10 @@
 #include "mc_loop.h"
 #include "mc_rpc.h"
 #include "mc_rpc_grpc.h"
+#include "proxy/proxy.h"
+#include "registry/registry.h"
 #include "settings.h"
+#include "storage/storage.h"
 #include "web/web.h"
 #include "mc_banned.h"
 
@@ -25,6 +28,7 @@ struct server {
     struct mc_rpc_server *rpc;
     struct mc_core core;
     struct mc_rpc_grpc *proxy;
+    struct mc_proxy *forwarder;     /* calls for services in other processes */
     struct mc_api *api;
     struct mc_web *web;
 };
@@ -40,10 +44,12 @@ static int start_frontends(struct server *s)
     char err[512];
 
     s->proxy = mc_rpc_grpc_new(s->loop, s->rpc, NULL);
+    s->forwarder = mc_proxy_new(&s->core);
+    mc_rpc_grpc_set_fallback(s->proxy, mc_proxy_forward, s->forwarder);
     if (mc_rpc_grpc_listen(s->proxy, s->settings.proxy_address, err, sizeof(err)) < 0)
         goto fail;
     mc_log_info("gRPC proxy listening on %s", mc_rpc_grpc_addr(s->proxy));
-    s->api = mc_api_new(s->loop, s->rpc);
+    s->api = mc_api_new(s->loop, s->rpc, s->forwarder);
     if (mc_api_listen(s->api, s->settings.api_address, err, sizeof(err)) < 0)
         goto fail;
     mc_log_info("API gateway listening on %s", mc_api_addr(s->api));
@@ -62,11 +68,13 @@ static void stop(struct server *s)
     mc_web_free(s->web);
     mc_api_free(s->api);
     mc_rpc_grpc_free(s->proxy);
+    mc_proxy_free(s->forwarder);
     /* connections and calls are released by deferred callbacks */
     for (int i = 0; i < 3; i++)
         mc_loop_run_once(s->loop, 0);
     mc_core_release(&s->core);
     mc_rpc_server_free(s->rpc);
+    mc_storage_close(s->core.storage);
     mc_loop_free(s->loop);
 }
 
@@ -96,11 +104,18 @@ int mc_server_main(int argc, char **argv)
         return 1;
     }
     mc_log_info("Starting server %s, state in %s", MICRO_VERSION, s.settings.home);
+    if (mc_storage_open(s.settings.profile, s.settings.home, &s.core.storage, err,
+                        sizeof(err)) < 0) {
+        fprintf(stderr, "micro server: %s\n", err);
+        mc_loop_free(s.loop);
+        return 1;
+    }
     s.rpc = mc_rpc_server_new();
     s.core.loop = s.loop;
     s.core.rpc = s.rpc;
     s.core.settings = &s.settings;
-    if (mc_core_register(&s.core) < 0 || start_frontends(&s) < 0) {
+    if (mc_core_register(&s.core) < 0 || start_frontends(&s) < 0 ||
+        mc_registry_register_core(s.core.registry, s.rpc, mc_rpc_grpc_addr(s.proxy)) < 0) {
         stop(&s);
         return 1;
     }

@@ -1713,3 +1713,13 @@ int mc_pbjson_indent(const char *json, size_t len, struct mc_buf *out,
     free(in);
     return rc;
 }
+
+void mc_pbjson_numbers_to_raw(cJSON *item)
+{
+    for (cJSON *c = item ? item->child : NULL; c; c = c->next) {
+        if (cJSON_IsNumber(c) && c->valuestring)
+            c->type = cJSON_Raw;   /* valuestring already holds the exact text */
+        else
+            mc_pbjson_numbers_to_raw(c);
+    }
+}

@@ -110,6 +110,14 @@ int mc_pbjson_from_cjson(const ProtobufCMessageDescriptor *desc, const cJSON *js
  */
 int mc_pbjson_parse(const char *json, size_t len, cJSON **out, struct mc_pbjson_err *err);
 
+/*
+ * Turns every number item that carries its source text (trees from
+ * mc_pbjson_parse) into a cJSON_Raw item holding that text, recursively, so that
+ * cJSON_Print* writes numbers exactly as they came (cJSON prints numbers from
+ * their double, which rounds integers beyond 2^53).
+ */
+void mc_pbjson_numbers_to_raw(cJSON *item);
+
 /* ---- wire bytes <-> JSON (gateway and proxy) ------------------------------ */
 
 /*

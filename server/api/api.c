@@ -15,6 +15,7 @@
 #include "mc_metadata.h"
 #include "mc_pbjson.h"
 #include "mc_rpc.h"
+#include "proxy/proxy.h"
 #include "mc_banned.h"
 
 #define MAX_NAME 256
@@ -26,6 +27,7 @@
 struct mc_api {
     struct mc_http_server *http;
     struct mc_rpc_server *rpc;
+    struct mc_proxy *proxy;     /* for services not served in process; may be NULL */
 };
 
 /* ---- path resolution ------------------------------------------------------------ */
@@ -127,19 +129,6 @@ int mc_api_resolve(const char *path, size_t len, char *service, size_t svclen, c
 
 /* ---- request body ---------------------------------------------------------------- */
 
-/* cJSON prints numbers from their double; mc_pbjson_parse keeps each number's
- * text, so turn numbers back into raw text to keep 64-bit integers exact. */
-static void numbers_to_raw(cJSON *item)
-{
-    for (cJSON *c = item ? item->child : NULL; c; c = c->next) {
-        if (cJSON_IsNumber(c) && c->valuestring) {
-            c->type = cJSON_Raw;
-        } else {
-            numbers_to_raw(c);
-        }
-    }
-}
-
 /* Sets root["a"]["b"] = value for key "a.b", creating objects on the way. */
 static void set_nested(cJSON *root, const char *key, const char *value)
 {
@@ -214,7 +203,7 @@ static int build_request(const struct mc_http1_request *r, struct mc_slice query
     if (rc == MC_OK)
         rc = add_params(root, query, err);
     if (rc == MC_OK) {
-        numbers_to_raw(root);
+        mc_pbjson_numbers_to_raw(root);
         text = cJSON_PrintUnformatted(root);
         rc = mc_buf_append_str(out, text);
         cJSON_free(text);
@@ -253,6 +242,56 @@ static void respond_error(struct mc_http_exchange *ex, const struct mc_error *er
     mc_buf_release(&body);
 }
 
+/* A service's JSON answer; an empty body is 204, as upstream's gateway answers it. */
+static void respond_ok(struct mc_http_exchange *ex, const char *body, size_t len)
+{
+    if (len == 0) {
+        mc_http_exchange_respond(ex, 204, "", 0);
+        return;
+    }
+    mc_http_exchange_add_header(ex, "Content-Type", "application/json");
+    mc_http_exchange_respond(ex, 200, body, len);
+}
+
+/* ---- calls to services in other processes, through the proxy --------------------------- */
+
+struct forwarded {
+    struct mc_http_exchange *ex;
+    struct mc_proxy_call *pc;
+};
+
+static void forwarded_done(const struct mc_error *err, const char *body, size_t len, void *arg)
+{
+    struct forwarded *fw = arg;
+
+    mc_http_exchange_on_abort(fw->ex, NULL, NULL);
+    if (err)
+        respond_error(fw->ex, err);
+    else
+        respond_ok(fw->ex, body, len);
+    free(fw);
+}
+
+static void forwarded_abort(struct mc_http_exchange *ex, void *arg)
+{
+    struct forwarded *fw = arg;
+
+    mc_proxy_call_cancel(fw->pc);   /* forwarded_done will not run */
+    mc_http_exchange_respond(ex, 499, "", 0);   /* releases the exchange (a no-op send) */
+    free(fw);
+}
+
+static void forward(struct mc_api *api, struct mc_http_exchange *ex, const char *service,
+                    const char *endpoint, const struct mc_metadata *md, const struct mc_buf *req)
+{
+    struct forwarded *fw = mc_calloc(1, sizeof(*fw));
+
+    fw->ex = ex;
+    mc_http_exchange_on_abort(ex, forwarded_abort, fw);
+    fw->pc = mc_proxy_call(api->proxy, service, endpoint, md, mc_buf_cstr(req), req->len, 0,
+                           forwarded_done, fw);
+}
+
 /* Request headers become metadata (canonical keys), as upstream's gateway does. */
 static void headers_to_metadata(const struct mc_http1_request *r, struct mc_metadata *md)
 {
@@ -265,7 +304,7 @@ static void call_service(struct mc_api *api, struct mc_http_exchange *ex,
                          struct mc_slice query)
 {
     char service[MAX_NAME], endpoint[MAX_NAME], grpc_path[2 * MAX_NAME + 4];
-    const struct mc_rpc_method *m;
+    const struct mc_rpc_method *m = NULL;
     struct mc_error err;
     struct mc_arena arena;
     struct mc_metadata md;
@@ -297,6 +336,10 @@ static void call_service(struct mc_api *api, struct mc_http_exchange *ex,
         free(detail);
         goto fail;
     }
+    case MC_ENOTFOUND:
+        if (api->proxy)
+            break;   /* not served here: forwarded below */
+        /* fall through */
     default:
         mc_error_internal(&err, MC_ERROR_ID_CLIENT, "service %s: route not found", service);
         goto fail;
@@ -307,14 +350,17 @@ static void call_service(struct mc_api *api, struct mc_http_exchange *ex,
         goto fail;
     }
     headers_to_metadata(r, &md);
+    if (!m) {
+        forward(api, ex, service, endpoint, &md, &req);
+        goto done;
+    }
     ctx.arena = &arena;
     ctx.md = &md;
     ctx.ns = mc_metadata_namespace(&md);
     ctx.err = &err;
     if (mc_rpc_invoke(m, &ctx, MC_CODEC_JSON, (const uint8_t *)req.data, req.len, &out) < 0)
         goto fail;
-    mc_http_exchange_add_header(ex, "Content-Type", "application/json");
-    mc_http_exchange_respond(ex, 200, out.data, out.len);
+    respond_ok(ex, mc_buf_cstr(&out), out.len);
     goto done;
 fail:
     respond_error(ex, &err);
@@ -352,11 +398,13 @@ static void on_request(struct mc_http_exchange *ex, void *arg)
     call_service(api, ex, r, path, query);
 }
 
-struct mc_api *mc_api_new(struct mc_loop *loop, struct mc_rpc_server *rpc)
+struct mc_api *mc_api_new(struct mc_loop *loop, struct mc_rpc_server *rpc,
+                          struct mc_proxy *proxy)
 {
     struct mc_api *api = mc_calloc(1, sizeof(*api));
 
     api->rpc = rpc;
+    api->proxy = proxy;
     api->http = mc_http_server_new(loop, NULL, on_request, api);
     return api;
 }

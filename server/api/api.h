@@ -15,9 +15,12 @@
 struct mc_loop;
 struct mc_rpc_server;
 struct mc_api;
+struct mc_proxy;
 
-/* A gateway on loop calling the services of rpc (borrowed). Does not listen yet. */
-struct mc_api *mc_api_new(struct mc_loop *loop, struct mc_rpc_server *rpc);
+/* A gateway on loop calling the services of rpc (borrowed), and through proxy
+ * (borrowed; NULL: none) the services of other processes. Does not listen yet. */
+struct mc_api *mc_api_new(struct mc_loop *loop, struct mc_rpc_server *rpc,
+                          struct mc_proxy *proxy);
 /* 0, or MC_EADDR with the reason in err. */
 int mc_api_listen(struct mc_api *api, const char *addr, char *err, size_t errlen);
 const char *mc_api_addr(const struct mc_api *api);

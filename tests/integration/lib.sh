@@ -56,3 +56,41 @@ expect_eq() {
 expect_contains() {
   case "$2" in *"$3"*) ;; *) fail "$1: '$2' does not contain '$3'" ;; esac
 }
+
+# Starts the python helloworld service (tests/integration/helloworld_service.py) and
+# sets HELLO_ADDR; it is stopped with the server at exit.
+HELLO_PID=""
+hello_start() {
+  local portfile
+  portfile=$(mktemp)
+  $PY "$MICRO_SRC/tests/integration/helloworld_service.py" >"$portfile" 2>"$MICRO_HOME/hello.log" &
+  HELLO_PID=$!
+  for _ in $(seq 1 100); do grep -q '^port ' "$portfile" && break; sleep 0.05; done
+  HELLO_ADDR="127.0.0.1:$(sed -n 's/^port //p' "$portfile")"
+  rm -f "$portfile"
+  [ "$HELLO_ADDR" != "127.0.0.1:" ] || fail "helloworld service did not start"
+  trap 'hello_stop; micro_cleanup' EXIT
+}
+
+hello_stop() {
+  if [ -n "$HELLO_PID" ]; then kill "$HELLO_PID" 2>/dev/null || true; wait "$HELLO_PID" 2>/dev/null || true; fi
+  HELLO_PID=""
+}
+
+# Registers helloworld at HELLO_ADDR in domain ${1:-micro}, with any extra grpc_call args
+# (for example -m authorization="Bearer $TOKEN").
+hello_register() {
+  local domain=${1:-micro}; shift || true
+  "$GRPC_CALL" "$@" "$PROXY_ADDR" /registry.Registry/Register \
+    "{\"name\":\"helloworld\",\"version\":\"latest\",\"nodes\":[{\"id\":\"helloworld-1\",\"address\":\"$HELLO_ADDR\"}],\"options\":{\"ttl\":\"90\",\"domain\":\"$domain\"}}" >/dev/null \
+    || fail "cannot register helloworld"
+}
+
+# The admin's access token (admin/micro) when the auth service answers, else "".
+micro_admin_token() {
+  curl -s -H 'Content-Type: application/json' -d '{"id":"admin","secret":"micro"}' \
+    "http://$API_ADDR/auth/auth/token" |
+    $PY -c 'import json,sys
+try: print(json.load(sys.stdin)["token"]["access_token"])
+except Exception: print("")'
+}

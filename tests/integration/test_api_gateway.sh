@@ -34,9 +34,9 @@ expect_eq "bad json with query" "$(call -H 'Content-Type: application/json' -d '
 expect_eq "no service" "$(call "$api/nosuch/thing")" "500"
 expect_eq "no service body" "$(cat "$MICRO_HOME/body")" \
   '{"id":"go.micro.client","code":500,"detail":"service nosuch: route not found","status":"Internal Server Error"}'
-expect_eq "no endpoint" "$(call "$api/registry/nope")" "500"
+expect_eq "no endpoint" "$(call "$api/registry/nope/call")" "500"
 expect_eq "no endpoint body" "$(cat "$MICRO_HOME/body")" \
-  '{"id":"go.micro.client","code":500,"detail":"unknown service Registry","status":"Internal Server Error"}'
+  '{"id":"go.micro.client","code":500,"detail":"unknown service Nope","status":"Internal Server Error"}'
 
 # CORS preflight answers at once.
 headers=$(curl -s -D - -o /dev/null -X OPTIONS -H 'Origin: http://app.test' "$api/registry/debug/health")
