@@ -33,8 +33,10 @@ micro_start_server() {
   MICRO_HOME=$(mktemp -d /tmp/micro-it.XXXXXX)
   export MICRO_HOME
   trap micro_cleanup EXIT
+  # MICRO_TEST_PROFILE=test runs the suite on the in-memory backends
   "$MICRO_BIN" server --api_address 127.0.0.1:0 --proxy_address 127.0.0.1:0 \
-     --web_address 127.0.0.1:0 "$@" >"$MICRO_HOME/server.log" 2>&1 &
+     --web_address 127.0.0.1:0 --profile "${MICRO_TEST_PROFILE:-local}" "$@" \
+     >"$MICRO_HOME/server.log" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 1 200); do
     grep -q 'web dashboard listening on' "$MICRO_HOME/server.log" 2>/dev/null && break
