@@ -106,6 +106,8 @@ void mc_http_server_options_default(struct mc_http_server_options *o)
     o->request_timeout_ms = MC_HTTP_SERVER_DEFAULT_REQUEST_MS;
     o->write_high_water = MC_HTTP_SERVER_DEFAULT_HIGH_WATER;
     o->max_output = MC_HTTP_SERVER_DEFAULT_MAX_OUTPUT;
+    o->error_body = NULL;
+    o->error_body_arg = NULL;
 }
 
 static size_t queued(const struct conn *c)
@@ -266,14 +268,19 @@ static int queue_output(struct conn *c, const struct mc_buf *head, const void *b
 static void reply_error(struct conn *c, int status, const char *detail)
 {
     struct mc_buf head, body;
+    const char *type = "text/plain; charset=utf-8";
+    const struct mc_http_server_options *o = &c->srv->opts;
 
     mc_buf_init(&head, HEAD_SLACK + 256);
-    mc_buf_init(&body, 512);
-    mc_buf_appendf(&body, "%d %s: %.400s\n", status, mc_http1_reason(status), detail);
+    mc_buf_init(&body, 2048);
+    if (o->error_body)
+        type = o->error_body(status, detail, &body, o->error_body_arg);
+    else
+        mc_buf_appendf(&body, "%d %s: %.400s\n", status, mc_http1_reason(status), detail);
     build_head(c, NULL, &head, status, FRAME_LENGTH, body.len, false);
     /* Content-Type goes before the blank line ending the head. */
     head.len -= 2;
-    mc_buf_append_str(&head, "Content-Type: text/plain; charset=utf-8\r\n\r\n");
+    mc_buf_appendf(&head, "Content-Type: %.200s\r\n\r\n", type);
     queue_output(c, &head, body.data, body.len);
     mc_buf_release(&head);
     mc_buf_release(&body);

@@ -34,6 +34,11 @@ struct mc_http_server_options {
     uint64_t request_timeout_ms;   /* to receive a whole request once it has started (408) */
     size_t write_high_water;       /* stop reading and parsing above this much queued output */
     size_t max_output;             /* queued output per connection (responses beyond: MC_ETOOBIG) */
+    /* Formats the body of a response the server makes itself (parser errors such as
+     * 400/413/431, timeouts): appends it to body and returns its content type. NULL
+     * (the default): "STATUS Reason: detail" as text/plain. */
+    const char *(*error_body)(int status, const char *detail, struct mc_buf *body, void *arg);
+    void *error_body_arg;
 };
 
 #define MC_HTTP_SERVER_DEFAULT_MAX_CONNECTIONS 1024u

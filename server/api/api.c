@@ -398,14 +398,30 @@ static void on_request(struct mc_http_exchange *ex, void *arg)
     call_service(api, ex, r, path, query);
 }
 
+/* Errors the HTTP server answers itself (malformed or oversized requests) come back
+ * as micro errors too, like every other error of the gateway. */
+static const char *error_body(int status, const char *detail, struct mc_buf *body, void *arg)
+{
+    struct mc_error err;
+
+    mc_error_init(&err);
+    mc_error_set(&err, API_ERROR_ID, status, "%s", detail);
+    mc_error_to_json(&err, body);
+    mc_error_release(&err);
+    return "application/json";
+}
+
 struct mc_api *mc_api_new(struct mc_loop *loop, struct mc_rpc_server *rpc,
                           struct mc_proxy *proxy)
 {
     struct mc_api *api = mc_calloc(1, sizeof(*api));
+    struct mc_http_server_options opts;
 
     api->rpc = rpc;
     api->proxy = proxy;
-    api->http = mc_http_server_new(loop, NULL, on_request, api);
+    mc_http_server_options_default(&opts);
+    opts.error_body = error_body;
+    api->http = mc_http_server_new(loop, &opts, on_request, api);
     return api;
 }
 

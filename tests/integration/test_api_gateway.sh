@@ -38,6 +38,21 @@ expect_eq "no endpoint" "$(call "$api/registry/nope/call")" "500"
 expect_eq "no endpoint body" "$(cat "$MICRO_HOME/body")" \
   '{"id":"go.micro.client","code":500,"detail":"unknown service Nope","status":"Internal Server Error"}'
 
+# Requests the HTTP layer refuses come back as micro errors too: an oversized body
+# (over 32 MiB) and a malformed header; the gateway keeps serving afterwards.
+head -c 34000000 /dev/zero >"$MICRO_HOME/big.bin"
+expect_eq "oversized body" "$(call -H 'Content-Type: application/json' --data-binary @"$MICRO_HOME/big.bin" "$api/store/debug/log")" "413"
+expect_eq "oversized body text" "$(cat "$MICRO_HOME/body")" \
+  '{"id":"go.micro.api","code":413,"detail":"request body too large","status":"Request Entity Too Large"}'
+rm -f "$MICRO_HOME/big.bin"
+bad=$(printf 'GET /registry/debug/health HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n' |
+      $PY -c 'import socket,sys
+h,p=sys.argv[1].rsplit(":",1); s=socket.create_connection((h,int(p)))
+s.sendall(sys.stdin.buffer.read()); print(s.recv(4096).decode(errors="replace"))' "$API_ADDR")
+expect_contains "malformed header status" "$bad" "HTTP/1.1 400 Bad Request"
+expect_contains "malformed header body" "$bad" '"id":"go.micro.api","code":400'
+expect_eq "serving after bad input" "$(call "$api/registry/debug/health")" "200"
+
 # CORS preflight answers at once.
 headers=$(curl -s -D - -o /dev/null -X OPTIONS -H 'Origin: http://app.test' "$api/registry/debug/health")
 expect_contains "preflight status" "$headers" "HTTP/1.1 200"
