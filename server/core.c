@@ -24,30 +24,10 @@ const struct mc_core_service mc_core_services[] = {
 };
 const size_t mc_core_service_count = MC_ARRAY_LEN(mc_core_services);
 
-static bool admin_or_service(const struct mc_account *a)
-{
-    const char *type = a->type ? a->type : "";
-
-    return (strcmp(type, "user") == 0 && mc_account_has_scope(a, "admin")) ||
-           (strcmp(type, "service") == 0 && mc_account_has_scope(a, "service"));
-}
-
 int mc_core_require_admin(const struct mc_core *core, struct mc_rpc_ctx *ctx, const char *ns,
                           const char *id)
 {
-    const struct mc_account *a = ctx->account;
-
-    if (!core->auth)
-        return MC_OK;
-    if (!a) {
-        mc_error_unauthorized(ctx->err, id, "an account is required");
-        return MC_EINVAL;
-    }
-    if (admin_or_service(a) && a->issuer &&
-        (strcmp(a->issuer, ns) == 0 || strcmp(a->issuer, MC_DEFAULT_NAMESPACE) == 0))
-        return MC_OK;
-    mc_error_forbidden(ctx->err, id, "Forbidden");
-    return MC_EINVAL;
+    return core->auth ? mc_auth_authorize_admin(ctx, ns, id) : MC_OK;
 }
 
 int mc_core_register(struct mc_core *core)

@@ -49,13 +49,10 @@ extern const size_t mc_core_service_count;
 struct mc_rpc_ctx;
 
 /*
- * The namespace check of the stateful core services (spec §5.2, §7.2, §8): the
- * caller must hold an admin (type user, scope admin) or service (type service,
- * scope service) account issued by namespace ns or by "micro". Returns 0, or
- * MC_EINVAL with ctx->err set: 401 "an account is required" without an account,
- * 403 "Forbidden" otherwise; id is the endpoint's error id
- * ("config.Config.Get"). Skipped (0) while the server runs no auth service
- * (core->auth NULL), as in tests of a single service.
+ * The namespace check of the stateful core services (spec §5.2, §7.2, §8):
+ * mc_auth_authorize_admin (server/auth/auth.h) when the server runs the auth
+ * service; skipped (0) when it does not (core->auth NULL), as in tests of a single
+ * service. id is the endpoint's error id ("config.Config.Get").
  */
 int mc_core_require_admin(const struct mc_core *core, struct mc_rpc_ctx *ctx, const char *ns,
                           const char *id);

@@ -509,6 +509,10 @@ int auth_token(struct mc_rpc_ctx *ctx, const ProtobufCMessage *rq, ProtobufCMess
     Auth__Token *t = (Auth__Token *)mc_arena_message(ctx->arena, &auth__token__descriptor);
     int rc;
 
+    if (!auth_ns_valid(ns)) {
+        mc_error_bad_request(ctx->err, m, "invalid namespace %.64s", ns);
+        return MC_EINVAL;
+    }
     auth_default_account(a, ctx, ns);
     if ((!req->id[0] || !req->secret[0]) && !req->refresh_token[0]) {
         mc_error_bad_request(ctx->err, m, "Credentials or a refresh token required");

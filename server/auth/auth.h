@@ -36,8 +36,8 @@ struct mc_auth;
 #define MC_AUTH_ACCOUNTS_MAX 10000   /* per namespace */
 
 /* The error texts of upstream's namespace checks. */
-#define MC_AUTH_NS_UNAUTHORIZED "An account is required"
-#define MC_AUTH_NS_FORBIDDEN "Access denied to namespace"
+#define MC_AUTH_NS_UNAUTHORIZED "an account is required"   /* as the transcript shows */
+#define MC_AUTH_NS_FORBIDDEN "access denied to namespace"
 
 /* Where the key pair comes from (mc_auth_new). */
 struct mc_auth_options {
@@ -93,14 +93,18 @@ const uint8_t *mc_auth_public_key(const struct mc_auth *a);
 int mc_auth_hook(struct mc_rpc_ctx *ctx, void *arg);
 
 /*
- * Upstream's namespace.Authorize for handlers: the caller needs an account
- * (else 401 MC_AUTH_NS_UNAUTHORIZED) issued by ns, or a "micro" account of type
- * service or with scope admin (else 403 MC_AUTH_NS_FORBIDDEN). Returns 0 or a
- * negative code with ctx->err set (id = method, e.g. "store.Store.Read").
+ * The namespace check of core handlers (spec §5.2, upstream's namespace.Authorize):
+ * the caller needs an account (else 401 MC_AUTH_NS_UNAUTHORIZED) that is either
+ * issued by ns with type user or service, or issued by "micro" and an admin (type
+ * user with scope admin, or type service with scope service); else 403
+ * MC_AUTH_NS_FORBIDDEN; 400 for a namespace that cannot be one (empty, longer
+ * than 256 bytes, holding '/'). Returns 0 or MC_EINVAL with ctx->err set, id = method
+ * (e.g. "registry.Registry.GetService"). Store, config and registry use it too.
  */
 int mc_auth_authorize(struct mc_rpc_ctx *ctx, const char *ns, const char *method);
-/* As mc_auth_authorize, and the account must hold scope admin or service
- * (else 401 "Unauthorized"), as upstream's AuthorizeAdmin. */
+/* mc_auth_authorize, and the account must itself be an admin (user + scope admin,
+ * or service + scope service), else 401 "Unauthorized" (upstream's AuthorizeAdmin):
+ * for Generate, Accounts.List/Delete, Rules.Create/Delete, Registry.Register... */
 int mc_auth_authorize_admin(struct mc_rpc_ctx *ctx, const char *ns, const char *method);
 
 /* Drops the cached rules of ns (every namespace when ns is NULL). */

@@ -86,6 +86,11 @@ int auth_rules_delete(struct mc_rpc_ctx *ctx, const ProtobufCMessage *rq, Protob
 int auth_rules_list(struct mc_rpc_ctx *ctx, const ProtobufCMessage *rq, ProtobufCMessage *rs,
                     void *arg);
 
+/* Longest namespace name (the storage layer's name limit). */
+#define AUTH_NS_MAX 256
+/* Whether ns may name a namespace: 1..AUTH_NS_MAX bytes, no '/'. */
+bool auth_ns_valid(const char *ns);
+
 /* Checks the hook and the Authorize helpers share. */
 int auth_namespace_check(const struct mc_rpc_ctx *ctx, const char *ns);
 

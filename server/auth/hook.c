@@ -104,8 +104,8 @@ int mc_auth_hook(struct mc_rpc_ctx *ctx, void *arg)
         return rc;
     if (!ns || !ns[0])
         ns = ctx->account && ctx->account->issuer[0] ? ctx->account->issuer : MC_DEFAULT_NAMESPACE;
-    if (strchr(ns, '/')) {   /* it is a storage key part: a '/' would reach other namespaces */
-        mc_error_bad_request(ctx->err, ctx->service, "invalid namespace %s", ns);
+    if (!auth_ns_valid(ns)) {
+        mc_error_bad_request(ctx->err, ctx->service, "invalid namespace %.64s", ns);
         return MC_EINVAL;
     }
     ctx->ns = mc_arena_strdup(ctx->arena, ns);
@@ -128,21 +128,42 @@ int mc_auth_hook(struct mc_rpc_ctx *ctx, void *arg)
     }
 }
 
+bool auth_ns_valid(const char *ns)
+{
+    size_t n = strlen(ns);
+
+    /* a part of storage keys: a '/' would reach into other namespaces' records */
+    return n > 0 && n <= AUTH_NS_MAX && !strchr(ns, '/');
+}
+
+/* An administrator in §5.2's sense: a user with scope admin or a service with scope service. */
+static bool is_admin(const struct mc_account *acc)
+{
+    return (strcmp(acc->type, "user") == 0 && mc_account_has_scope(acc, "admin")) ||
+           (strcmp(acc->type, "service") == 0 && mc_account_has_scope(acc, "service"));
+}
+
 int auth_namespace_check(const struct mc_rpc_ctx *ctx, const char *ns)
 {
     const struct mc_account *acc = ctx->account;
 
     if (!acc)
         return MC_AUTH_UNAUTHORIZED;
-    /* the server's own accounts and micro admins reach every namespace */
-    if (strcmp(acc->issuer, MC_DEFAULT_NAMESPACE) == 0 &&
-        (strcmp(acc->type, "service") == 0 || mc_account_has_scope(acc, "admin")))
+    /* the server's own services and micro's admins reach every namespace */
+    if (strcmp(acc->issuer, MC_DEFAULT_NAMESPACE) == 0 && is_admin(acc))
         return MC_AUTH_ALLOW;
-    return strcmp(acc->issuer, ns) == 0 ? MC_AUTH_ALLOW : MC_AUTH_FORBIDDEN;
+    if (strcmp(acc->issuer, ns) == 0 &&
+        (strcmp(acc->type, "user") == 0 || strcmp(acc->type, "service") == 0))
+        return MC_AUTH_ALLOW;
+    return MC_AUTH_FORBIDDEN;
 }
 
 int mc_auth_authorize(struct mc_rpc_ctx *ctx, const char *ns, const char *method)
 {
+    if (!auth_ns_valid(ns)) {
+        mc_error_bad_request(ctx->err, method, "invalid namespace %.64s", ns);
+        return MC_EINVAL;
+    }
     switch (auth_namespace_check(ctx, ns)) {
     case MC_AUTH_ALLOW:
         return MC_OK;
@@ -161,8 +182,7 @@ int mc_auth_authorize_admin(struct mc_rpc_ctx *ctx, const char *ns, const char *
 
     if (rc < 0)
         return rc;
-    if (!mc_account_has_scope(ctx->account, "admin") &&
-        !mc_account_has_scope(ctx->account, "service")) {
+    if (!is_admin(ctx->account)) {
         mc_error_unauthorized(ctx->err, method, "Unauthorized");
         return MC_EINVAL;
     }

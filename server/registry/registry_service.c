@@ -17,6 +17,7 @@
 #include "mc_rpc.h"
 #include "registry.pb-c.h"
 #include "registry/registry.h"
+#include "auth/auth.h"
 #include "mc_banned.h"
 
 #define ID_GET "registry.Registry.GetService"
@@ -30,35 +31,13 @@ static const char *options_domain(const Registry__Options *o)
     return o && o->domain && o->domain[0] ? o->domain : MC_REGISTRY_DEFAULT_DOMAIN;
 }
 
-static bool type_is(const struct mc_account *a, const char *type)
-{
-    return a->type && strcmp(a->type, type) == 0;
-}
-
 int mc_registry_authorize(const struct mc_account *account, const char *domain, bool write,
                           const char *id, struct mc_error *err)
 {
-    const struct mc_account *a = account;
-    bool admin, service, ok;
+    struct mc_rpc_ctx ctx = { .account = account, .err = err };
 
-    if (!a) {
-        mc_error_unauthorized(err, id, "an account is required");
-        return MC_EINVAL;
-    }
-    /* micro-issued admins and services may reach every domain; other accounts
-     * only their own, and only admins and services may change it. */
-    admin = type_is(a, "user") && mc_account_has_scope(a, "admin");
-    service = type_is(a, "service") && mc_account_has_scope(a, "service");
-    ok = (a->issuer && strcmp(a->issuer, domain) == 0 &&
-          (type_is(a, "user") || type_is(a, "service"))) ||
-         (a->issuer && strcmp(a->issuer, MC_REGISTRY_DEFAULT_DOMAIN) == 0 && (admin || service));
-    if (ok && write)
-        ok = admin || service;
-    if (!ok) {
-        mc_error_forbidden(err, id, "access denied to namespace");
-        return MC_EINVAL;
-    }
-    return MC_OK;
+    /* the one namespace check of the core services lives in auth (§5.2) */
+    return write ? mc_auth_authorize_admin(&ctx, domain, id) : mc_auth_authorize(&ctx, domain, id);
 }
 
 static int authorize(const struct mc_core *core, struct mc_rpc_ctx *ctx, const char *domain,

@@ -36,7 +36,8 @@ void mc_registry_service_release(struct mc_core *core);
  * Upstream's registry authorization (§5.2) for an account (NULL: anonymous) on
  * domain: read access for Get/List/Watch, write for Register/Deregister. Returns
  * 0, or MC_EINVAL with err set: 401 `an account is required` without an account,
- * 403 `access denied to namespace` for the wrong one; id is the error id
+ * 403 `access denied to namespace` for the wrong one, 401 `Unauthorized` for a write
+ * by an account that is not an admin (mc_auth_authorize/_admin do the work); id is the error id
  * ("registry.Registry.GetService").
  */
 int mc_registry_authorize(const struct mc_account *account, const char *domain, bool write,

@@ -276,7 +276,7 @@ static void test_accounts_lifecycle(void **state)
     assert_int_not_equal(call_as(f, admin, NULL, "/auth.Auth/Generate", "{}"), 0);
     expect_error(f, 400, "auth.Auth.Generate", "ID required");
     assert_int_not_equal(call_as(f, NULL, NULL, "/auth.Auth/Generate", "{\"id\":\"x\"}"), 0);
-    expect_error(f, 401, "auth.Auth.Generate", "An account is required");
+    expect_error(f, 401, "auth.Auth.Generate", "an account is required");
 
     assert_int_equal(call_as(f, admin, NULL, "/auth.Accounts/List", "{}"), 0);
     assert_non_null(strstr(mc_buf_cstr(&f->out), "\"id\":\"admin\""));
@@ -402,6 +402,12 @@ static void test_tokens_in_the_hook(void **state)
     expect_error(f, 403, "helloworld", "Forbidden call made to helloworld:Debug.Health by bob");
     /* without a Micro-Namespace header its own namespace (issuer) applies: default rule there */
     assert_int_equal(call_as(f, foreign, NULL, "/helloworld.Debug/Health", "{}"), 0);
+    /* a namespace that cannot be one */
+    assert_int_not_equal(call_as(f, admin, "a/b", "/helloworld.Debug/Health", "{}"), 0);
+    expect_error(f, 400, "helloworld", "invalid namespace a/b");
+    assert_int_not_equal(call_as(f, admin, NULL, "/auth.Auth/Token",
+                                 "{\"id\":\"admin\",\"secret\":\"micro\",\"options\":{\"namespace\":\"../x\"}}"), 0);
+    expect_error(f, 400, "auth.Auth.Token", "invalid namespace ../x");
     /* Authorization must be Bearer */
     assert_int_not_equal(call_as(f, "Basic YWRtaW46bWljcm8=", NULL, "/helloworld.Debug/Health", "{}"), 0);
     expect_error(f, 401, "helloworld", "invalid authorization header. expected Bearer schema");
@@ -476,6 +482,68 @@ static void test_disable_admin(void **state)
     expect_error(f, 400, "auth.Auth.Token", "Account not found with this ID");
 }
 
+/* The §5.2 checks other core services call. */
+static int authz(const struct mc_account *acc, const char *ns, bool admin, struct mc_error *err)
+{
+    struct mc_arena ar;
+    struct mc_rpc_ctx ctx = { 0 };
+    int rc;
+
+    mc_arena_init(&ar);
+    mc_error_release(err);
+    ctx.arena = &ar;
+    ctx.err = err;
+    ctx.account = acc;
+    rc = admin ? mc_auth_authorize_admin(&ctx, ns, "store.Store.Read")
+               : mc_auth_authorize(&ctx, ns, "store.Store.Read");
+    mc_arena_release(&ar);
+    return rc;
+}
+
+static void test_namespace_checks(void **state)
+{
+    static const char *admin_s[] = { "admin" }, *svc_s[] = { "service" };
+    const struct mc_account micro_admin = { "a", "user", "micro", "a", admin_s, 1 };
+    const struct mc_account micro_svc = { "s", "service", "micro", "s", svc_s, 1 };
+    const struct mc_account micro_user = { "u", "user", "micro", "u", NULL, 0 };
+    const struct mc_account foo_user = { "f", "user", "foo", "f", NULL, 0 };
+    const struct mc_account foo_admin = { "fa", "user", "foo", "fa", admin_s, 1 };
+    const struct mc_account foo_other = { "fo", "bot", "foo", "fo", admin_s, 1 };
+    struct mc_error err;
+    (void)state;
+
+    mc_error_init(&err);
+    assert_int_equal(authz(NULL, "micro", false, &err), MC_EINVAL);
+    assert_int_equal(err.code, 401);
+    assert_string_equal(err.id, "store.Store.Read");
+    assert_string_equal(err.detail, "an account is required");
+    assert_int_equal(authz(&micro_admin, "foo", false, &err), 0);
+    assert_int_equal(authz(&micro_svc, "foo", true, &err), 0);
+    assert_int_equal(authz(&micro_user, "micro", false, &err), 0);
+    assert_int_equal(authz(&micro_user, "foo", false, &err), MC_EINVAL);
+    assert_int_equal(err.code, 403);
+    assert_string_equal(err.detail, "access denied to namespace");
+    assert_int_equal(authz(&foo_user, "foo", false, &err), 0);
+    assert_int_equal(authz(&foo_user, "micro", false, &err), MC_EINVAL);
+    assert_int_equal(err.code, 403);
+    assert_int_equal(authz(&foo_other, "foo", false, &err), MC_EINVAL);   /* type neither user nor service */
+    /* admin: the account itself must be one */
+    assert_int_equal(authz(&foo_user, "foo", true, &err), MC_EINVAL);
+    assert_int_equal(err.code, 401);
+    assert_string_equal(err.detail, "Unauthorized");
+    assert_int_equal(authz(&foo_admin, "foo", true, &err), 0);
+    assert_int_equal(authz(&foo_admin, "micro", true, &err), MC_EINVAL);
+    assert_int_equal(err.code, 403);
+    assert_int_equal(authz(&micro_user, "micro", true, &err), MC_EINVAL);
+    assert_int_equal(err.code, 401);
+    /* names that cannot be a namespace (they are storage key parts) */
+    assert_int_equal(authz(&micro_admin, "a/b", false, &err), MC_EINVAL);
+    assert_int_equal(err.code, 400);
+    assert_int_equal(authz(&micro_admin, "", false, &err), MC_EINVAL);
+    assert_int_equal(err.code, 400);
+    mc_error_release(&err);
+}
+
 static void test_key_files(void **state)
 {
     char dir[] = "/tmp/micro-auth-keys.XXXXXX";
@@ -524,6 +592,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tokens_in_the_hook, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refresh_inspect_and_jwt_secret, setup, teardown),
         cmocka_unit_test_setup_teardown(test_disable_admin, setup_no_admin, teardown),
+        cmocka_unit_test(test_namespace_checks),
         cmocka_unit_test(test_key_files),
     };
     mc_log_set_level(MC_LOG_ERROR);
