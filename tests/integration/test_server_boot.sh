@@ -50,6 +50,15 @@ rc=0; err=$("$MICRO_BIN" server --bogus 2>&1 >/dev/null) || rc=$?
 expect_eq "bad flag exit" "$rc" "2"
 expect_eq "bad flag message" "$err" "micro server: flag provided but not defined: -bogus"
 
+# An unknown profile: a clear startup error, exit 1; --help lists the profiles.
+home4=$(mktemp -d /tmp/micro-it.XXXXXX)
+rc=0; err=$(MICRO_HOME=$home4 "$MICRO_BIN" server --profile cloud \
+  --api_address 127.0.0.1:0 --proxy_address 127.0.0.1:0 --web_address 127.0.0.1:0 2>&1) || rc=$?
+rm -rf "$home4"
+expect_eq "unknown profile exit" "$rc" "1"
+expect_contains "unknown profile message" "$err" 'micro server: unknown profile "cloud" (want local or test)'
+"$MICRO_BIN" server --help | grep -q 'local (sqlite3 under $MICRO_HOME) or test' || fail "--help does not list the profiles"
+
 # A busy port: a clear error naming the address, non-zero exit.
 portfile=$(mktemp)
 $PY -c 'import socket,sys,time
