@@ -10,6 +10,7 @@
 #include "auth/auth.h"
 #include "config/config.h"
 #include "registry/registry_service.h"
+#include "store/store.h"
 #include "mc_banned.h"
 
 const struct mc_core_service mc_core_services[] = {
@@ -18,7 +19,7 @@ const struct mc_core_service mc_core_services[] = {
     { "network", NULL },
     { "runtime", NULL },
     { "config", mc_config_service_register },
-    { "store", NULL },
+    { "store", mc_store_service_register },
     { "events", NULL },
     { "auth", mc_auth_register },
 };
@@ -54,5 +55,6 @@ void mc_core_release(struct mc_core *core)
     /* services add their release steps here as they gain state */
     mc_registry_service_release(core);
     mc_config_service_release(core);
+    mc_store_service_release(core);
     mc_auth_release(core);
 }

@@ -18,6 +18,7 @@ struct mc_storage;
 struct mc_registry;
 struct mc_auth;
 struct mc_config_service;
+struct mc_store_service;
 
 /* What the core services share. Owned by the server (main.c); services borrow it
  * for the server's lifetime. Fields are filled in start order: a service sees the
@@ -30,6 +31,7 @@ struct mc_core {
     struct mc_registry *registry;   /* the in-memory registry (server/registry) */
     struct mc_auth *auth;           /* accounts, tokens, rules (server/auth) */
     struct mc_config_service *config;   /* server/config */
+    struct mc_store_service *store;     /* server/store */
 };
 
 /* A core service's registration: binds its handlers on svc (already added to

@@ -96,3 +96,35 @@ micro_admin_token() {
 try: print(json.load(sys.stdin)["token"]["access_token"])
 except Exception: print("")'
 }
+
+# Crash and restart (test_store_crash.sh). micro_kill9_server kills the server with
+# SIGKILL, as a crash would; micro_restart_server starts it again on the same
+# MICRO_HOME (new ephemeral ports, re-exported; extra args go to `micro server`).
+# Earlier logs are kept as server.log.N.
+micro_kill9_server() {
+  [ -n "$SERVER_PID" ] || return 0
+  kill -KILL "$SERVER_PID" 2>/dev/null || true
+  wait "$SERVER_PID" 2>/dev/null || true
+  SERVER_PID=""
+}
+
+MICRO_RESTARTS=0
+micro_restart_server() {
+  micro_kill9_server
+  MICRO_RESTARTS=$((MICRO_RESTARTS + 1))
+  mv "$MICRO_HOME/server.log" "$MICRO_HOME/server.log.$MICRO_RESTARTS"
+  "$MICRO_BIN" server --api_address 127.0.0.1:0 --proxy_address 127.0.0.1:0 \
+     --web_address 127.0.0.1:0 --profile "${MICRO_TEST_PROFILE:-local}" "$@" \
+     >"$MICRO_HOME/server.log" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 1 200); do
+    grep -q 'web dashboard listening on' "$MICRO_HOME/server.log" 2>/dev/null && break
+    kill -0 "$SERVER_PID" 2>/dev/null || fail "server exited during restart"
+    sleep 0.05
+  done
+  API_ADDR=$(log_addr 'API gateway')
+  PROXY_ADDR=$(log_addr 'gRPC proxy')
+  WEB_ADDR=$(log_addr 'web dashboard')
+  [ -n "$API_ADDR" ] && [ -n "$PROXY_ADDR" ] && [ -n "$WEB_ADDR" ] || fail "server did not report its addresses"
+  export API_ADDR PROXY_ADDR WEB_ADDR
+}
