@@ -7,6 +7,7 @@
 #include "mc_common.h"
 #include "mc_log.h"
 #include "mc_rpc.h"
+#include "api/api_service.h"
 #include "auth/auth.h"
 #include "config/config.h"
 #include "registry/registry_service.h"
@@ -22,6 +23,9 @@ const struct mc_core_service mc_core_services[] = {
     { "store", mc_store_service_register },
     { "events", NULL },
     { "auth", mc_auth_register },
+    { "proxy", NULL },
+    { "api", mc_api_service_register },
+    { "web", NULL },
 };
 const size_t mc_core_service_count = MC_ARRAY_LEN(mc_core_services);
 

@@ -34,6 +34,7 @@ void mc_auth_free(struct mc_auth *a)
     if (!a)
         return;
     mc_auth_rules_invalidate(a, NULL);
+    auth_blocklist_free(a);
     sodium_memzero(a->sk, sizeof(a->sk));
     free(a);
 }

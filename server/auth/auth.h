@@ -15,6 +15,7 @@
 #define MC_SERVER_AUTH_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core.h"
@@ -106,6 +107,24 @@ int mc_auth_authorize(struct mc_rpc_ctx *ctx, const char *ns, const char *method
  * or service + scope service), else 401 "Unauthorized" (upstream's AuthorizeAdmin):
  * for Generate, Accounts.List/Delete, Rules.Create/Delete, Registry.Register... */
 int mc_auth_authorize_admin(struct mc_rpc_ctx *ctx, const char *ns, const char *method);
+
+/*
+ * The account block list (upstream's api service, v3.10+): a blocked account's
+ * token no longer authenticates anywhere; the hook answers 401
+ * MC_AUTH_BLOCKED_MSG for it, before the rules. Kept in memory, as upstream's
+ * default list (a restart forgets it), at most MC_AUTH_BLOCKED_MAX entries.
+ * block: 0, MC_EINVAL (empty id or bad namespace), MC_ETOOBIG when full (adding
+ * a blocked account again is 0); unblock: 0 whether or not it was blocked.
+ * list: calls fn with each "namespace:id" in insertion order.
+ */
+#define MC_AUTH_BLOCKED_MAX 65536
+#define MC_AUTH_BLOCKED_MSG "account is blocked"
+int mc_auth_block(struct mc_auth *a, const char *ns, const char *id);
+int mc_auth_unblock(struct mc_auth *a, const char *ns, const char *id);
+bool mc_auth_is_blocked(const struct mc_auth *a, const char *ns, const char *id);
+void mc_auth_blocked_each(const struct mc_auth *a, void (*fn)(const char *entry, void *arg),
+                          void *arg);
+size_t mc_auth_blocked_count(const struct mc_auth *a);
 
 /* Drops the cached rules of ns (every namespace when ns is NULL). */
 void mc_auth_rules_invalidate(struct mc_auth *a, const char *ns);

@@ -37,7 +37,12 @@ struct mc_auth {
     size_t pwhash_mem;
     struct auth_ns_rules *cache;
     size_t ncache;
+    char **blocked;                  /* "namespace:id" of blocked accounts (blocklist.c) */
+    size_t nblocked;
 };
+
+/* blocklist.c: frees the block list (mc_auth_free). */
+void auth_blocklist_free(struct mc_auth *a);
 
 /* Largest stored account or rule JSON read back. */
 #define AUTH_RECORD_MAX (256 * 1024)

@@ -109,6 +109,10 @@ int mc_auth_hook(struct mc_rpc_ctx *ctx, void *arg)
         return MC_EINVAL;
     }
     ctx->ns = mc_arena_strdup(ctx->arena, ns);
+    if (ctx->account && mc_auth_is_blocked(a, ctx->account->issuer, ctx->account->id)) {
+        mc_error_unauthorized(ctx->err, ctx->service, MC_AUTH_BLOCKED_MSG);
+        return MC_EINVAL;
+    }
     if ((rc = auth_rules_get(a, ctx->ns, &rs)) < 0) {
         mc_error_internal(ctx->err, ctx->service, "cannot load the rules of namespace %s: %s",
                           ctx->ns, mc_strerror(rc));

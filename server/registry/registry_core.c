@@ -40,7 +40,8 @@ struct core_service {
     const char *broker_kind;
 };
 
-/* In upstream's start order (spec §2.1), then the api's gRPC handler. */
+/* In upstream's start order (spec §2.1). The proxy and the web dashboard serve
+ * no handler of their own (only Debug), so they publish no endpoints, as upstream. */
 static const struct core_service core_services[] = {
     { "registry", { &registry__registry__descriptor }, "memory", "service" },
     { "broker", { &broker__broker__descriptor }, "service", "memory" },
@@ -55,7 +56,9 @@ static const struct core_service core_services[] = {
       "service" },
     { "auth", { &auth__auth__descriptor, &auth__accounts__descriptor, &auth__rules__descriptor },
       "service", "service" },
+    { "proxy", { NULL }, "service", "service" },
     { "api", { &api__api__descriptor }, "service", "service" },
+    { "web", { NULL }, "service", "service" },
 };
 
 /* A random (version 4) UUID, as upstream's node ids carry. */
