@@ -10,6 +10,7 @@
 #include "api/api_service.h"
 #include "auth/auth.h"
 #include "config/config.h"
+#include "network/network.h"
 #include "registry/registry_service.h"
 #include "store/store.h"
 #include "mc_banned.h"
@@ -17,7 +18,7 @@
 const struct mc_core_service mc_core_services[] = {
     { "registry", mc_registry_service_register },
     { "broker", NULL },
-    { "network", NULL },
+    { "network", mc_network_service_register },
     { "runtime", NULL },
     { "config", mc_config_service_register },
     { "store", mc_store_service_register },
