@@ -9,6 +9,7 @@
 #include "mc_rpc.h"
 #include "api/api_service.h"
 #include "auth/auth.h"
+#include "broker/broker.h"
 #include "config/config.h"
 #include "network/network.h"
 #include "registry/registry_service.h"
@@ -17,7 +18,7 @@
 
 const struct mc_core_service mc_core_services[] = {
     { "registry", mc_registry_service_register },
-    { "broker", NULL },
+    { "broker", mc_broker_service_register },
     { "network", mc_network_service_register },
     { "runtime", NULL },
     { "config", mc_config_service_register },
@@ -61,5 +62,6 @@ void mc_core_release(struct mc_core *core)
     mc_registry_service_release(core);
     mc_config_service_release(core);
     mc_store_service_release(core);
+    mc_broker_service_release(core);
     mc_auth_release(core);
 }

@@ -19,6 +19,7 @@ struct mc_registry;
 struct mc_auth;
 struct mc_config_service;
 struct mc_store_service;
+struct mc_broker_service;
 
 /* What the core services share. Owned by the server (main.c); services borrow it
  * for the server's lifetime. Fields are filled in start order: a service sees the
@@ -32,6 +33,7 @@ struct mc_core {
     struct mc_auth *auth;           /* accounts, tokens, rules (server/auth) */
     struct mc_config_service *config;   /* server/config */
     struct mc_store_service *store;     /* server/store */
+    struct mc_broker_service *broker;   /* server/broker */
 };
 
 /* A core service's registration: binds its handlers on svc (already added to
