@@ -35,6 +35,7 @@ void mc_auth_free(struct mc_auth *a)
         return;
     mc_auth_rules_invalidate(a, NULL);
     auth_blocklist_free(a);
+    auth_token_cache_free(a);
     sodium_memzero(a->sk, sizeof(a->sk));
     free(a);
 }

@@ -38,8 +38,21 @@ struct mc_auth {
     struct auth_ns_rules *cache;
     size_t ncache;
     char **blocked;                  /* "namespace:id" of blocked accounts (blocklist.c) */
+    struct auth_token_slot *tokens;  /* verified tokens (token_cache.c), NULL until the first */
     size_t nblocked;
 };
+
+/* token_cache.c: claims of verified tokens by hash, until they expire. get returns
+ * NULL on a miss (or an expired entry, which it drops); put takes claims' strings
+ * (claims is left empty); free drops everything (mc_auth_free). */
+#define AUTH_TOKEN_CACHE_SLOTS 4096
+#define AUTH_TOKEN_HASH_BYTES 32
+struct auth_token_slot;
+const struct mc_jwt_claims *auth_token_cache_get(struct mc_auth *a, const char *token,
+                                                 size_t len, int64_t now);
+void auth_token_cache_put(struct mc_auth *a, const char *token, size_t len,
+                          struct mc_jwt_claims *claims);
+void auth_token_cache_free(struct mc_auth *a);
 
 /* blocklist.c: frees the block list (mc_auth_free). */
 void auth_blocklist_free(struct mc_auth *a);

@@ -84,8 +84,16 @@ static int authenticate(struct mc_auth *a, struct mc_rpc_ctx *ctx)
             (void)mc_buf_append(&tok, v.ptr, v.len);   /* too long: no token, as bad */
     }
     mc_jwt_claims_init(&claims);
-    if (tok.len && mc_jwt_verify(tok.data, tok.len, a->pk, mc_unix_time(), &claims) == MC_OK)
-        ctx->account = account_from_claims(ctx->arena, &claims);
+    if (tok.len) {
+        int64_t now = mc_unix_time();
+        const struct mc_jwt_claims *known = auth_token_cache_get(a, tok.data, tok.len, now);
+        if (known) {
+            ctx->account = account_from_claims(ctx->arena, known);
+        } else if (mc_jwt_verify(tok.data, tok.len, a->pk, now, &claims) == MC_OK) {
+            ctx->account = account_from_claims(ctx->arena, &claims);
+            auth_token_cache_put(a, tok.data, tok.len, &claims);
+        }
+    }
     mc_jwt_claims_release(&claims);
     mc_buf_release(&tok);
     return MC_OK;

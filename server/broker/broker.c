@@ -82,7 +82,8 @@ static void merge_metadata(struct mc_rpc_ctx *ctx, const Broker__Message *in, Br
 
     *out = *in;
     out->header = mc_arena_alloc(ctx->arena, (in->n_header + extra + 1) * sizeof(*out->header));
-    memcpy(out->header, in->header, in->n_header * sizeof(*out->header));
+    if (in->n_header)
+        memcpy(out->header, in->header, in->n_header * sizeof(*out->header));
     out->n_header = in->n_header;
     for (size_t i = 0; i < extra; i++) {
         const struct mc_metadata_pair *p = &ctx->md->pairs[i];

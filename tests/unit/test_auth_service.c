@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -433,6 +434,40 @@ static void test_tokens_in_the_hook(void **state)
     free(admin);
 }
 
+/* Verified tokens are cached (server/auth/token_cache.c): a cached token still
+ * expires on time, and a forged twin of a cached token is not taken for it. */
+static void test_token_cache(void **state)
+{
+    struct fixture *f = *state;
+    char *admin = admin_auth(f);
+    int64_t exp = mc_unix_time() + 2;
+    char *soon = sign(f, "joe", "micro", NULL, exp);
+    char *forged = strdup(soon);
+    size_t n = strlen(forged);
+
+    assert_int_equal(call_as(f, admin, NULL, "/auth.Rules/Create",
+                             "{\"rule\":{\"id\":\"onlyloggedin\",\"scope\":\"*\",\"resource\":{\"type\":\"*\","
+                             "\"name\":\"*\",\"endpoint\":\"*\"},\"access\":\"GRANTED\",\"priority\":1}}"), 0);
+    assert_int_equal(call_as(f, admin, NULL, "/auth.Rules/Delete", "{\"id\":\"default\"}"), 0);
+    /* twice: the second call is served from the cache */
+    assert_int_equal(call_as(f, soon, NULL, "/helloworld.Debug/Health", "{}"), 0);
+    assert_int_equal(call_as(f, soon, NULL, "/helloworld.Debug/Health", "{}"), 0);
+    /* the same claims with another signature: verified anew, and refused */
+    forged[n - 2] = forged[n - 2] == 'A' ? 'B' : 'A';
+    assert_int_not_equal(call_as(f, forged, NULL, "/helloworld.Debug/Health", "{}"), 0);
+    expect_error(f, 401, "helloworld", "Unauthorized call made to helloworld:Debug.Health");
+    /* past its exp the cached token is nobody */
+    while (mc_unix_time() < exp) {
+        struct timespec ts = { 0, 100 * 1000 * 1000 };
+        nanosleep(&ts, NULL);
+    }
+    assert_int_not_equal(call_as(f, soon, NULL, "/helloworld.Debug/Health", "{}"), 0);
+    expect_error(f, 401, "helloworld", "Unauthorized call made to helloworld:Debug.Health");
+    free(forged);
+    free(soon);
+    free(admin);
+}
+
 static void test_refresh_inspect_and_jwt_secret(void **state)
 {
     struct fixture *f = *state;
@@ -590,6 +625,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_accounts_lifecycle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rules_crud_and_enforcement, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tokens_in_the_hook, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_token_cache, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refresh_inspect_and_jwt_secret, setup, teardown),
         cmocka_unit_test_setup_teardown(test_disable_admin, setup_no_admin, teardown),
         cmocka_unit_test(test_namespace_checks),
