@@ -71,6 +71,9 @@ struct mc_grpc_scall {
     bool headers_sent;           /* response HEADERS submitted */
     bool finish_pending;         /* trailers wait for the queue to drain */
     bool remote_closed;          /* client sent END_STREAM */
+    struct mc_h2_nvs early;      /* a trailers-only answer held until the request is in */
+    bool early_pending;
+    struct mc_timer *early_timer;
     bool stream_closed;
     bool release_scheduled;
 };
@@ -110,6 +113,9 @@ static void scall_free(struct mc_loop *loop, void *arg)
     mc_grpc_frame_decoder_release(&c->dec);
     mc_h2_outq_release(&c->out);
     mc_h2_nvs_release(&c->trailers);
+    if (c->early_timer)
+        mc_loop_timer_cancel(sc->h.loop, c->early_timer);
+    mc_h2_nvs_release(&c->early);
     free(c);
     mc_h2conn_unref(&sc->h);
 }
@@ -238,6 +244,49 @@ static int submit_headers(struct mc_grpc_scall *c, const struct mc_grpc_metadata
 
 /* Sends the status (trailers, or trailers-only). The library's own answers
  * (deadline, bad input) go through here too. */
+/*
+ * An answer decided before the request is complete (a route or auth error from
+ * the headers alone) waits until the client has sent END_STREAM, or at most
+ * MC_GRPC_EARLY_HOLD_MS. HTTP/2 allows answering early (and the RST_STREAM
+ * NO_ERROR that follows), but libcurl up to 8.x fails a stream answered before
+ * it finished uploading and drops the answer, so `curl` and our own CLI would
+ * see a transport error instead of the gRPC status. Holding costs a well-behaved
+ * client nothing: its request is on the wire already.
+ */
+static void send_early(struct mc_grpc_scall *c)
+{
+    if (!c->early_pending)
+        return;
+    c->early_pending = false;
+    if (c->early_timer) {
+        mc_loop_timer_cancel(c->conn->h.loop, c->early_timer);
+        c->early_timer = NULL;
+    }
+    if (conn_open(c) && !c->stream_closed) {
+        (void)nghttp2_submit_response(c->conn->h.session, c->sid, c->early.nv, c->early.n, NULL);
+        mc_h2conn_schedule(&c->conn->h);
+    }
+    mc_h2_nvs_release(&c->early);
+}
+
+static void early_timer_cb(struct mc_loop *loop, struct mc_timer *t, void *arg)
+{
+    struct mc_grpc_scall *c = arg;
+
+    (void)loop;
+    (void)t;
+    c->early_timer = NULL;
+    send_early(c);
+}
+
+static void hold_early(struct mc_grpc_scall *c, struct mc_h2_nvs *nvs)
+{
+    c->headers_sent = true;  /* nothing else may go out before it */
+    c->early = *nvs;
+    c->early_pending = true;
+    c->early_timer = mc_loop_timer_add(c->conn->h.loop, MC_GRPC_EARLY_HOLD_MS, 0, early_timer_cb, c);
+}
+
 static int submit_status(struct mc_grpc_scall *c, int http, int code, const char *message,
                          const void *details, size_t details_len,
                          const struct mc_grpc_metadata *trailers)
@@ -248,6 +297,13 @@ static int submit_status(struct mc_grpc_scall *c, int http, int code, const char
     if (!conn_open(c))
         return MC_ECLOSED;
     mc_h2_nvs_init(&nvs);
+    if (!c->headers_sent && !c->remote_closed) {
+        add_response_head(c, &nvs, http);
+        add_status(&nvs, code, message, details, details_len);
+        add_metadata(&nvs, trailers);
+        hold_early(c, &nvs);
+        return 0;
+    }
     if (!c->headers_sent) {
         add_response_head(c, &nvs, http);
         add_status(&nvs, code, message, details, details_len);
@@ -441,6 +497,7 @@ static void dispatch(struct mc_grpc_scall *c, bool end_stream)
 static void on_half_close(struct mc_grpc_scall *c)
 {
     c->remote_closed = true;
+    send_early(c);
     if (c->handler_done)
         return;
     if (!mc_grpc_frame_decoder_idle(&c->dec)) {

@@ -30,6 +30,10 @@
 struct mc_grpc_server;
 struct mc_grpc_scall;
 
+/* Longest an answer given before the client finished its request is held back
+ * waiting for the client's END_STREAM (see hold_early in mc_grpc_server.c). */
+#define MC_GRPC_EARLY_HOLD_MS 1000
+
 /* Why a call ended before the handler finished it. */
 enum mc_grpc_cancel_reason {
     MC_GRPC_CANCEL_RESET = 1,      /* the client sent RST_STREAM */
