@@ -196,17 +196,6 @@ static int legacy_token(struct mc_cli *cli, struct mc_token *tok)
     return 0;
 }
 
-static int64_t json_i64(const cJSON *v)
-{
-    int64_t x = 0;
-
-    if (cJSON_IsNumber(v))
-        return (int64_t)v->valuedouble;
-    if (cJSON_IsString(v) && mc_parse_i64(v->valuestring, &x) == 0)
-        return x;
-    return 0;
-}
-
 /* Auth.Token's response {"token":{...}} into tok. */
 static int token_from_response(const char *json, struct mc_token *tok)
 {
@@ -224,8 +213,8 @@ static int token_from_response(const char *json, struct mc_token *tok)
         mc_token_release(tok);
         tok->access_token = mc_strdup(at->valuestring);
         tok->refresh_token = mc_strdup(cJSON_IsString(rt) ? rt->valuestring : "");
-        tok->created = json_i64(cJSON_GetObjectItemCaseSensitive(t, "created"));
-        tok->expiry = json_i64(cJSON_GetObjectItemCaseSensitive(t, "expiry"));
+        tok->created = mc_json_i64(cJSON_GetObjectItemCaseSensitive(t, "created"));
+        tok->expiry = mc_json_i64(cJSON_GetObjectItemCaseSensitive(t, "expiry"));
         rc = 0;
     }
     cJSON_Delete(o);

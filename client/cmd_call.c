@@ -13,6 +13,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "builtin_util.h"
 #include "cli.h"
 #include "cmd.h"
 #include "commands.h"
@@ -24,49 +25,16 @@
 
 #define CALL_BODY_MAX MC_TRANSPORT_MAX_MSG
 
-/*
- * Go's time.ParseDuration for what a deadline needs: a sequence of decimal
- * numbers with units ns, us, µs, ms, s, m, h ("1m30s", "1.5s", "500ms").
- * Returns 0 with *ms (rounded up, at least 1 for a positive duration), or -1.
- */
+/* A --request_timeout value (Go's time.ParseDuration syntax: "500ms", "1m30s")
+ * in ms, rounded up so a positive duration is at least 1 ms. 0, or -1. */
 static int parse_duration_ms(const char *s, uint64_t *ms)
 {
-    static const struct { const char *unit; double ns; } units[] = {
-        { "ns", 1 }, { "us", 1e3 }, { "\xc2\xb5s", 1e3 }, { "ms", 1e6 },
-        { "s", 1e9 }, { "m", 60e9 }, { "h", 3600e9 },
-    };
-    double total = 0;
+    char why[128];
+    int64_t ns;
 
-    if (!*s)
+    if (mc_go_parse_duration(s, &ns, why, sizeof(why)) < 0 || ns < 0)
         return -1;
-    if (strcmp(s, "0") == 0) {
-        *ms = 0;
-        return 0;
-    }
-    while (*s) {
-        char *end;
-        if (!((*s >= '0' && *s <= '9') || *s == '.'))
-            return -1;
-        double v = strtod(s, &end);
-        if (end == s)
-            return -1;
-        s = end;
-        size_t best = 0, which = 0;
-        for (size_t i = 0; i < MC_ARRAY_LEN(units); i++) {
-            size_t n = strlen(units[i].unit);
-            if (strncmp(s, units[i].unit, n) == 0 && n > best) {
-                best = n;
-                which = i;
-            }
-        }
-        if (!best)
-            return -1;
-        total += v * units[which].ns;
-        s += best;
-    }
-    if (total > 1e18)
-        return -1;
-    *ms = (uint64_t)((total + 999999.0) / 1e6);
+    *ms = (uint64_t)ns / 1000000u + ((uint64_t)ns % 1000000u != 0);
     return 0;
 }
 

@@ -811,8 +811,7 @@ int mc_token_key(struct mc_buf *out, const char *address, const char *ns, const 
     return mc_buf_appendf(out, "micro://%s/%s/%s", address, ns, account ? account : "");
 }
 
-/* An int64 that jsonpb may have written as a string. */
-static int64_t json_i64(const cJSON *v)
+int64_t mc_json_i64(const cJSON *v)
 {
     int64_t x = 0;
 
@@ -857,8 +856,8 @@ int mc_token_line_parse(const char *line, size_t len, char **key, struct mc_toke
     }
     tok->access_token = mc_strdup(at->valuestring);
     tok->refresh_token = mc_strdup(field(o, "refresh_token"));
-    tok->created = json_i64(cJSON_GetObjectItemCaseSensitive(o, "created"));
-    tok->expiry = json_i64(cJSON_GetObjectItemCaseSensitive(o, "expiry"));
+    tok->created = mc_json_i64(cJSON_GetObjectItemCaseSensitive(o, "created"));
+    tok->expiry = mc_json_i64(cJSON_GetObjectItemCaseSensitive(o, "expiry"));
     cJSON_Delete(o);
     *key = mc_strndup(line, (size_t)(colon - line));
     return 0;
@@ -1134,7 +1133,7 @@ int mc_token_inspect(const char *access_token, char *account, size_t account_len
         strlen(sub->valuestring) < account_len) {
         snprintf(account, account_len, "%s", sub->valuestring);
         snprintf(name, name_len, "%s", cJSON_IsString(nm) ? nm->valuestring : "");
-        *exp = json_i64(cJSON_GetObjectItemCaseSensitive(o, "exp"));
+        *exp = mc_json_i64(cJSON_GetObjectItemCaseSensitive(o, "exp"));
         rc = 0;
     }
     cJSON_Delete(o);

@@ -32,6 +32,7 @@
 #define MC_ENV_PLATFORM_ADDRESS "proxy.m3o.com"
 
 struct mc_userconf;
+struct cJSON;
 
 /*
  * Opens the user's files. config_file is the path of config.json (NULL or ""
@@ -135,6 +136,10 @@ int mc_token_key(struct mc_buf *out, const char *address, const char *ns, const 
  * bad JSON, no access_token) / MC_ETOOBIG.
  */
 int mc_token_line_parse(const char *line, size_t len, char **key, struct mc_token *tok);
+
+/* An int64 field as jsonpb writes it (a JSON string) or as a number; 0 when absent
+ * or not an integer. Shared by the token file and Auth.Token answers. */
+int64_t mc_json_i64(const struct cJSON *v);
 /* Appends "<key>:<base64>\n". Returns 0 or MC_ETOOBIG. */
 int mc_token_line_format(struct mc_buf *out, const char *key, const struct mc_token *tok);
 

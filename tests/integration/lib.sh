@@ -7,6 +7,7 @@ set -euo pipefail
 PY=/usr/bin/python3   # Debian's python, which has python3-grpcio
 
 SERVER_PID=""
+MICRO_EXTRA_DIRS=()   # removed at exit with MICRO_HOME
 fail() {
   echo "FAIL: $*" >&2
   if [ -n "${MICRO_HOME:-}" ] && [ -f "$MICRO_HOME/server.log" ]; then
@@ -21,6 +22,8 @@ micro_cleanup() {
     wait "$SERVER_PID" 2>/dev/null || true
   fi
   [ -n "${MICRO_HOME:-}" ] && [ -d "$MICRO_HOME" ] && rm -rf "$MICRO_HOME"
+  local d
+  for d in "${MICRO_EXTRA_DIRS[@]}"; do rm -rf "$d"; done
   return 0
 }
 
@@ -29,10 +32,9 @@ log_addr() {
   sed -n "s/.*$1 listening on \([^ ]*\).*/\1/p" "$MICRO_HOME/server.log" | head -1
 }
 
-micro_start_server() {
-  MICRO_HOME=$(mktemp -d /tmp/micro-it.XXXXXX)
-  export MICRO_HOME
-  trap micro_cleanup EXIT
+# Starts the server in the background on ephemeral ports (extra args are passed on)
+# and waits until it logs its addresses; sets SERVER_PID, API_ADDR, PROXY_ADDR, WEB_ADDR.
+micro_launch_server() {
   # MICRO_TEST_PROFILE=test runs the suite on the in-memory backends
   "$MICRO_BIN" server --api_address 127.0.0.1:0 --proxy_address 127.0.0.1:0 \
      --web_address 127.0.0.1:0 --profile "${MICRO_TEST_PROFILE:-local}" "$@" \
@@ -48,6 +50,13 @@ micro_start_server() {
   WEB_ADDR=$(log_addr 'web dashboard')
   [ -n "$API_ADDR" ] && [ -n "$PROXY_ADDR" ] && [ -n "$WEB_ADDR" ] || fail "server did not report its addresses"
   export API_ADDR PROXY_ADDR WEB_ADDR
+}
+
+micro_start_server() {
+  MICRO_HOME=$(mktemp -d /tmp/micro-it.XXXXXX)
+  export MICRO_HOME
+  trap micro_cleanup EXIT
+  micro_launch_server "$@"
 }
 
 # expect_eq WHAT GOT WANT
@@ -113,18 +122,26 @@ micro_restart_server() {
   micro_kill9_server
   MICRO_RESTARTS=$((MICRO_RESTARTS + 1))
   mv "$MICRO_HOME/server.log" "$MICRO_HOME/server.log.$MICRO_RESTARTS"
-  "$MICRO_BIN" server --api_address 127.0.0.1:0 --proxy_address 127.0.0.1:0 \
-     --web_address 127.0.0.1:0 --profile "${MICRO_TEST_PROFILE:-local}" "$@" \
-     >"$MICRO_HOME/server.log" 2>&1 &
-  SERVER_PID=$!
-  for _ in $(seq 1 200); do
-    grep -q 'web dashboard listening on' "$MICRO_HOME/server.log" 2>/dev/null && break
-    kill -0 "$SERVER_PID" 2>/dev/null || fail "server exited during restart"
-    sleep 0.05
-  done
-  API_ADDR=$(log_addr 'API gateway')
-  PROXY_ADDR=$(log_addr 'gRPC proxy')
-  WEB_ADDR=$(log_addr 'web dashboard')
-  [ -n "$API_ADDR" ] && [ -n "$PROXY_ADDR" ] && [ -n "$WEB_ADDR" ] || fail "server did not report its addresses"
-  export API_ADDR PROXY_ADDR WEB_ADDR
+  micro_launch_server "$@"
+}
+
+# The harness of the CLI tests (after micro_start_server): the client gets a home
+# of its own (CLI_HOME) and talks to the test server; T is a scratch folder.
+#   m ARGS...            runs micro
+#   run ARGS...          runs micro, stdin /dev/null; stdout, stderr, exit in $T/out, $T/err, RC
+#   expect WHAT RC OUT ERR   RC and both outputs byte for byte (OUT/ERR through printf %b)
+#   ok ARGS...           run + expect success with no output at all
+cli_harness() {
+  CLI_HOME=$(mktemp -d /tmp/micro-cli.XXXXXX)
+  T=$(mktemp -d /tmp/micro-cli-out.XXXXXX)
+  MICRO_EXTRA_DIRS+=("$CLI_HOME" "$T")
+  m() { MICRO_HOME=$CLI_HOME MICRO_PROXY=$PROXY_ADDR "$MICRO_BIN" "$@"; }
+  run() { RC=0; m "$@" >"$T/out" 2>"$T/err" </dev/null || RC=$?; }
+  expect() {
+    printf '%b' "$3" >"$T/want_out"; printf '%b' "$4" >"$T/want_err"
+    [ "$RC" == "$2" ] || fail "$1: exit $RC, want $2 (stdout: $(cat "$T/out") stderr: $(cat "$T/err"))"
+    cmp -s "$T/out" "$T/want_out" || fail "$1: stdout '$(cat -A "$T/out")', want '$(cat -A "$T/want_out")'"
+    cmp -s "$T/err" "$T/want_err" || fail "$1: stderr '$(cat "$T/err")', want '$(cat "$T/want_err")'"
+  }
+  ok() { run "$@"; expect "$*" 0 "" ""; }
 }

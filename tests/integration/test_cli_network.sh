@@ -6,18 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 
 micro_start_server
-CLI_HOME=$(mktemp -d /tmp/micro-cli.XXXXXX)
-T=$(mktemp -d /tmp/micro-cli-out.XXXXXX)
-trap 'rm -rf "$CLI_HOME" "$T"; micro_cleanup' EXIT
-
-m() { MICRO_HOME=$CLI_HOME MICRO_PROXY=$PROXY_ADDR "$MICRO_BIN" "$@"; }
-run() { RC=0; m "$@" >"$T/out" 2>"$T/err" </dev/null || RC=$?; }
-expect() {
-  printf '%b' "$3" >"$T/want_out"; printf '%b' "$4" >"$T/want_err"
-  [ "$RC" == "$2" ] || fail "$1: exit $RC, want $2 (stdout: $(cat "$T/out") stderr: $(cat "$T/err"))"
-  cmp -s "$T/out" "$T/want_out" || fail "$1: stdout '$(cat -A "$T/out")', want '$(cat -A "$T/want_out")'"
-  cmp -s "$T/err" "$T/want_err" || fail "$1: stderr '$(cat "$T/err")', want '$(cat "$T/want_err")'"
-}
+cli_harness
 SERVICES="api\nauth\nbroker\nconfig\nevents\nnetwork\nproxy\nregistry\nruntime\nstore\nweb\n"
 
 run network services; expect "before login" 2 "" "Not authorized to perform this request\n"

@@ -7,19 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 
 micro_start_server
-CLI_HOME=$(mktemp -d /tmp/micro-cli.XXXXXX)
-T=$(mktemp -d /tmp/micro-cli-out.XXXXXX)
-trap 'rm -rf "$CLI_HOME" "$T"; micro_cleanup' EXIT
-
-m() { MICRO_HOME=$CLI_HOME MICRO_PROXY=$PROXY_ADDR "$MICRO_BIN" "$@"; }
-run() { RC=0; m "$@" >"$T/out" 2>"$T/err" </dev/null || RC=$?; }
-expect() {
-  printf '%b' "$3" >"$T/want_out"; printf '%b' "$4" >"$T/want_err"
-  [ "$RC" == "$2" ] || fail "$1: exit $RC, want $2 (stdout: $(cat "$T/out") stderr: $(cat "$T/err"))"
-  cmp -s "$T/out" "$T/want_out" || fail "$1: stdout '$(cat -A "$T/out")', want '$(cat -A "$T/want_out")'"
-  cmp -s "$T/err" "$T/want_err" || fail "$1: stderr '$(cat "$T/err")', want '$(cat "$T/want_err")'"
-}
-ok() { run "$@"; expect "$*" 0 "" ""; }
+cli_harness
 
 # --- before login: upstream wraps the error, so the 401 prints as its JSON
 run store read k
