@@ -11,8 +11,10 @@
 #include "auth/auth.h"
 #include "broker/broker.h"
 #include "config/config.h"
+#include "events/events.h"
 #include "network/network.h"
 #include "registry/registry_service.h"
+#include "runtime/runtime.h"
 #include "store/store.h"
 #include "mc_banned.h"
 
@@ -20,10 +22,10 @@ const struct mc_core_service mc_core_services[] = {
     { "registry", mc_registry_service_register },
     { "broker", mc_broker_service_register },
     { "network", mc_network_service_register },
-    { "runtime", NULL },
+    { "runtime", mc_runtime_service_register },
     { "config", mc_config_service_register },
     { "store", mc_store_service_register },
-    { "events", NULL },
+    { "events", mc_events_service_register },
     { "auth", mc_auth_register },
     { "proxy", NULL },
     { "api", mc_api_service_register },
@@ -58,10 +60,12 @@ int mc_core_register(struct mc_core *core)
 
 void mc_core_release(struct mc_core *core)
 {
+    mc_runtime_service_release(core);   /* first: its children use the other services */
     /* services add their release steps here as they gain state */
     mc_registry_service_release(core);
     mc_config_service_release(core);
     mc_store_service_release(core);
     mc_broker_service_release(core);
+    mc_events_service_release(core);
     mc_auth_release(core);
 }

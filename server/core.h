@@ -20,6 +20,8 @@ struct mc_auth;
 struct mc_config_service;
 struct mc_store_service;
 struct mc_broker_service;
+struct mc_events_service;
+struct mc_runtime;
 
 /* What the core services share. Owned by the server (main.c); services borrow it
  * for the server's lifetime. Fields are filled in start order: a service sees the
@@ -34,6 +36,8 @@ struct mc_core {
     struct mc_config_service *config;   /* server/config */
     struct mc_store_service *store;     /* server/store */
     struct mc_broker_service *broker;   /* server/broker */
+    struct mc_events_service *events;   /* server/events */
+    struct mc_runtime *runtime;         /* server/runtime */
 };
 
 /* A core service's registration: binds its handlers on svc (already added to

@@ -264,11 +264,11 @@ int mc_rpc_route(const struct mc_rpc_server *srv, const char *path,
     return MC_EUNSUPPORTED;
 }
 
-static int decode_request(const struct mc_rpc_method *m, struct mc_rpc_ctx *ctx,
-                          enum mc_codec codec, const uint8_t *req, size_t len,
-                          ProtobufCMessage **msg)
+/* Decodes req as `in` (the method's input type, or what a stream set instead). */
+static int decode_as(const struct mc_rpc_method *m, const ProtobufCMessageDescriptor *in,
+                     struct mc_rpc_ctx *ctx, enum mc_codec codec, const uint8_t *req,
+                     size_t len, ProtobufCMessage **msg)
 {
-    const ProtobufCMessageDescriptor *in = m->md->input;
     struct mc_pbjson_err jerr = { 0 };
 
     switch (codec) {
@@ -292,6 +292,13 @@ static int decode_request(const struct mc_rpc_method *m, struct mc_rpc_ctx *ctx,
         mc_error_bad_request(ctx->err, m->svc->name, "unsupported codec for %s", m->endpoint);
         return MC_EUNSUPPORTED;
     }
+}
+
+static int decode_request(const struct mc_rpc_method *m, struct mc_rpc_ctx *ctx,
+                          enum mc_codec codec, const uint8_t *req, size_t len,
+                          ProtobufCMessage **msg)
+{
+    return decode_as(m, m->md->input, ctx, codec, req, len, msg);
 }
 
 static int encode_response(const struct mc_rpc_method *m, struct mc_rpc_ctx *ctx,
@@ -364,6 +371,7 @@ struct mc_rpc_stream {
     struct mc_error err;
     const struct mc_rpc_stream_ops *ops;
     void *ops_arg;
+    const ProtobufCMessageDescriptor *input;   /* NULL: the method's input type */
     const struct mc_rpc_stream_transport *t;
     void *targ;
     struct mc_buf out;             /* one encoded message at a time */
@@ -459,6 +467,11 @@ void mc_rpc_stream_set_ops(struct mc_rpc_stream *st, const struct mc_rpc_stream_
     st->ops_arg = arg;
 }
 
+void mc_rpc_stream_set_input(struct mc_rpc_stream *st, const ProtobufCMessageDescriptor *desc)
+{
+    st->input = desc;
+}
+
 struct mc_rpc_ctx *mc_rpc_stream_ctx(struct mc_rpc_stream *st)
 {
     return &st->ctx;
@@ -512,7 +525,8 @@ void mc_rpc_stream_deliver(struct mc_rpc_stream *st, const void *data, size_t le
     mc_error_init(&err);
     ctx.arena = &msg_arena;
     ctx.err = &err;
-    if (decode_request(st->method, &ctx, st->codec, data, len, &msg) < 0)
+    if (decode_as(st->method, st->input ? st->input : st->method->md->input, &ctx, st->codec,
+                  data, len, &msg) < 0)
         mc_rpc_stream_finish(st, &err);
     else if (st->ops && st->ops->on_message)
         st->ops->on_message(st, msg, st->ops_arg);

@@ -180,6 +180,14 @@ enum mc_rpc_stream_kind mc_rpc_method_stream_kind(const struct mc_rpc_method *m)
 
 void mc_rpc_stream_set_ops(struct mc_rpc_stream *st, const struct mc_rpc_stream_ops *ops,
                            void *arg);
+/*
+ * Decodes the client messages that arrive after this call as desc instead of the
+ * method's input type (desc must outlive the stream; generated descriptors do).
+ * For protocols whose later messages differ from the first: upstream's
+ * events.Stream.Consume sends a ConsumeRequest, then AckRequest messages, and
+ * the two disagree on the wire types of fields 1 and 2. NULL restores the input type.
+ */
+void mc_rpc_stream_set_input(struct mc_rpc_stream *st, const ProtobufCMessageDescriptor *desc);
 /* The call's context; its arena lives as long as the stream (use it for state that
  * does not grow per message: per-message data belongs in the handler's own memory). */
 struct mc_rpc_ctx *mc_rpc_stream_ctx(struct mc_rpc_stream *st);

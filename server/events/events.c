@@ -1,0 +1,610 @@
+/* The events service: see events.h. This file is the glue between the RPC
+ * layer, storage and the pure log (event_log.h): it stores and loads events and
+ * group positions, and pumps events from the log into Consume streams. A pump
+ * gives each consumer at most one event per round, so the members of a group
+ * take turns; a stream with too many bytes queued waits for the tick timer. */
+#include "events/events.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "core.h"
+#include "events.pb-c.h"
+#include "events/event_log.h"
+#include "mc_arena.h"
+#include "mc_common.h"
+#include "mc_error.h"
+#include "mc_log.h"
+#include "mc_loop.h"
+#include "mc_rpc.h"
+#include "storage/storage.h"
+#include "mc_banned.h"
+
+#define ID_PUBLISH "events.Stream.Publish"
+#define ID_CONSUME "events.Stream.Consume"
+#define ID_READ "events.Store.Read"
+#define ID_WRITE "events.Store.Write"
+#define MISSING_TOPIC "Missing topic"   /* upstream's ErrMissingTopic */
+#define DB MC_STORAGE_DEFAULT
+#define SEQ_DIGITS 20
+#define KEY_MAX (MC_EVENTS_TOPIC_MAX * 2 + 64)
+
+/* One Consume stream. */
+struct consumer {
+    struct consumer *prev, *next;
+    struct mc_events_service *ev;
+    struct mc_rpc_stream *st;
+    struct mc_evlog_consumer *c;   /* NULL until the ConsumeRequest arrived */
+    bool manual;
+    bool blocked;                  /* too many bytes queued: the tick resumes it */
+    bool gone;                     /* the client left: on_cancel follows */
+};
+
+struct mc_events_service {
+    struct mc_core *core;
+    struct mc_evlog *log;
+    struct consumer *streams;
+    size_t nstreams;
+    struct mc_timer *tick;
+};
+
+static uint64_t unix_us(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static void uuid_v4(char out[37])
+{
+    unsigned char b[16];
+
+    randombytes_buf(b, sizeof(b));
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+             b[13], b[14], b[15]);
+}
+
+/* A topic is 1..MC_EVENTS_TOPIC_MAX bytes without '/' (the storage keys' separator). */
+static int check_topic(const char *topic, const char *id, struct mc_error *err)
+{
+    if (!topic || !*topic) {
+        mc_error_bad_request(err, id, MISSING_TOPIC);
+        return MC_EINVAL;
+    }
+    if (strlen(topic) > MC_EVENTS_TOPIC_MAX || strchr(topic, '/')) {
+        mc_error_bad_request(err, id, "a topic is 1 to %d bytes without '/'",
+                             MC_EVENTS_TOPIC_MAX);
+        return MC_EINVAL;
+    }
+    return MC_OK;
+}
+
+/* ---- group positions in storage ---------------------------------------------------------- */
+
+static int group_key(char *key, size_t n, const char *topic, const char *group)
+{
+    int len = snprintf(key, n, "%s/%s", topic, group);
+    return len < 0 || (size_t)len >= n ? MC_EINVAL : MC_OK;
+}
+
+static int load_position(void *arg, const char *topic, const char *group, uint64_t *pos)
+{
+    struct mc_events_service *ev = arg;
+    char key[KEY_MAX], *value = NULL;
+    size_t len;
+    int rc;
+
+    if ((rc = group_key(key, sizeof(key), topic, group)) < 0 ||
+        (rc = mc_storage_get(ev->core->storage, DB, MC_EVENTS_GROUPS_TABLE, key, &value,
+                             &len)) < 0)
+        return rc;
+    rc = mc_parse_u64(value, pos);
+    free(value);
+    return rc;
+}
+
+static void save_position(void *arg, const char *topic, const char *group, uint64_t pos)
+{
+    struct mc_events_service *ev = arg;
+    char key[KEY_MAX], value[32];
+    int rc, n = snprintf(value, sizeof(value), "%" PRIu64, pos);
+
+    if ((rc = group_key(key, sizeof(key), topic, group)) == MC_OK)
+        rc = mc_storage_put(ev->core->storage, DB, MC_EVENTS_GROUPS_TABLE, key, value,
+                            (size_t)n);
+    if (rc < 0)
+        mc_log_error("events: cannot save the position of group %s of %s: %s", group, topic,
+                     mc_strerror(rc));
+}
+
+/* ---- pumping events into streams ---------------------------------------------------------- */
+
+static void tick_start(struct mc_events_service *ev);
+
+/* Sends one event; a stream that cannot take it any more is marked gone. */
+static void send_entry(struct consumer *cs, const struct mc_evlog_entry *e)
+{
+    struct mc_arena a;
+    ProtobufCMessage *msg;
+    int rc;
+
+    mc_arena_init(&a);
+    msg = protobuf_c_message_unpack(&events__event__descriptor, mc_arena_pb(&a), e->len, e->data);
+    rc = msg ? mc_rpc_stream_send(cs->st, msg) : MC_EPROTO;
+    mc_arena_release(&a);
+    if (rc == MC_ECLOSED) {
+        cs->gone = true;   /* on_cancel follows; unacked events go back to the group then */
+    } else if (rc < 0) {
+        /* an event this stream can never carry: do not offer it again */
+        mc_log_error("events: cannot send event %s of %s: %s", e->id, e->topic,
+                     mc_strerror(rc));
+        if (cs->manual)
+            (void)mc_evlog_ack(cs->ev->log, cs->c, e->id, true);
+    }
+}
+
+/* One round of a pump: at most one event for this consumer. */
+static void pump_one(struct mc_evlog_consumer *c, void *arg)
+{
+    struct consumer *cs = mc_evlog_consumer_data(c);
+    size_t *progress = arg;
+    const struct mc_evlog_entry *e;
+
+    if (cs->gone || cs->blocked)
+        return;
+    if (mc_rpc_stream_pending(cs->st) >= MC_EVENTS_PENDING_MAX) {
+        cs->blocked = true;
+        tick_start(cs->ev);
+        return;
+    }
+    e = mc_evlog_next(cs->ev->log, c, mc_loop_now(cs->ev->core->loop));
+    if (!e)
+        return;
+    send_entry(cs, e);
+    (*progress)++;
+    if (cs->manual)
+        tick_start(cs->ev);   /* an ack deadline to watch */
+}
+
+/* Hands out what the log has for the consumers of topic (NULL: every topic). */
+static void pump(struct mc_events_service *ev, const char *topic)
+{
+    size_t progress;
+
+    do {
+        progress = 0;
+        mc_evlog_each_consumer(ev->log, topic, pump_one, &progress);
+    } while (progress > 0);
+}
+
+static void unblock(struct mc_evlog_consumer *c, void *arg)
+{
+    struct consumer *cs = mc_evlog_consumer_data(c);
+    size_t *blocked = arg;
+
+    if (cs->blocked && mc_rpc_stream_pending(cs->st) < MC_EVENTS_PENDING_MAX / 2)
+        cs->blocked = false;
+    if (cs->blocked)
+        (*blocked)++;
+}
+
+/* Every MC_EVENTS_TICK_MS while there are ack deadlines or waiting streams: expired
+ * events go back to their groups and waiting streams get more. */
+static void on_tick(struct mc_loop *loop, struct mc_timer *t, void *arg)
+{
+    struct mc_events_service *ev = arg;
+    size_t blocked = 0;
+
+    mc_evlog_trim(ev->log, mc_unix_time());
+    mc_evlog_expire(ev->log, mc_loop_now(loop));
+    mc_evlog_each_consumer(ev->log, NULL, unblock, &blocked);
+    pump(ev, NULL);
+    blocked = 0;
+    mc_evlog_each_consumer(ev->log, NULL, unblock, &blocked);
+    if (blocked == 0 && mc_evlog_next_deadline(ev->log) == UINT64_MAX) {
+        mc_loop_timer_cancel(loop, t);
+        ev->tick = NULL;
+    }
+}
+
+static void tick_start(struct mc_events_service *ev)
+{
+    if (!ev->tick)
+        ev->tick = mc_loop_timer_add(ev->core->loop, MC_EVENTS_TICK_MS, MC_EVENTS_TICK_MS,
+                                     on_tick, ev);
+}
+
+/* ---- Publish ------------------------------------------------------------------------------ */
+
+/* The request as an Event with a new id (strings borrowed from the request). */
+static void make_event(struct mc_rpc_ctx *ctx, const Events__PublishRequest *in, char id[37],
+                       Events__Event *e)
+{
+    events__event__init(e);
+    uuid_v4(id);
+    e->id = id;
+    e->topic = in->topic;
+    e->payload = in->payload;
+    e->timestamp = in->timestamp > 0 ? in->timestamp : mc_unix_time();
+    e->n_metadata = in->n_metadata;
+    e->metadata = mc_arena_alloc(ctx->arena, (in->n_metadata + 1) * sizeof(*e->metadata));
+    for (size_t i = 0; i < in->n_metadata; i++) {
+        Events__Event__MetadataEntry *m = mc_arena_alloc(ctx->arena, sizeof(*m));
+        events__event__metadata_entry__init(m);
+        m->key = in->metadata[i]->key;
+        m->value = in->metadata[i]->value;
+        e->metadata[i] = m;
+    }
+}
+
+static int h_publish(struct mc_rpc_ctx *ctx, const ProtobufCMessage *req, ProtobufCMessage *rsp,
+                     void *arg)
+{
+    struct mc_events_service *ev = arg;
+    const Events__PublishRequest *in = (const Events__PublishRequest *)req;
+    struct mc_storage_record r = { 0 };
+    Events__Event e;
+    char id[37], key[KEY_MAX];
+    int64_t now = mc_unix_time();
+    uint64_t seq;
+    uint8_t *data;
+    size_t len;
+    int rc;
+
+    (void)rsp;
+    if ((rc = mc_core_require_admin(ev->core, ctx, MC_STORAGE_DEFAULT, ID_PUBLISH)) < 0 ||
+        (rc = check_topic(in->topic, ID_PUBLISH, ctx->err)) < 0)
+        return rc;
+    make_event(ctx, in, id, &e);
+    len = protobuf_c_message_get_packed_size(&e.base);
+    if (len > MC_STORAGE_VALUE_MAX) {
+        mc_error_bad_request(ctx->err, ID_PUBLISH, "event too large (%zu bytes)", len);
+        return MC_ETOOBIG;
+    }
+    data = mc_arena_alloc(ctx->arena, len ? len : 1);
+    protobuf_c_message_pack(&e.base, data);
+    seq = mc_evlog_next_seq(ev->log, unix_us());
+    snprintf(key, sizeof(key), "%s/%0*" PRIu64 "/%s", in->topic, SEQ_DIGITS, seq, id);
+    r.key = key;
+    r.value = data;
+    r.value_len = len;
+    r.expiry = now + MC_EVENTS_TTL;
+    if ((rc = mc_storage_write(ev->core->storage, DB, MC_EVENTS_TABLE, &r)) < 0) {
+        mc_error_internal(ctx->err, ID_PUBLISH, "cannot store the event: %s", mc_strerror(rc));
+        return rc;
+    }
+    mc_evlog_trim(ev->log, now);
+    (void)mc_evlog_append(ev->log, seq, in->topic, id, e.timestamp, now, data, len);
+    pump(ev, in->topic);
+    return MC_OK;
+}
+
+/* ---- Consume ------------------------------------------------------------------------------ */
+
+static void consumer_unlink(struct consumer *cs)
+{
+    struct mc_events_service *ev = cs->ev;
+
+    if (cs->prev)
+        cs->prev->next = cs->next;
+    else
+        ev->streams = cs->next;
+    if (cs->next)
+        cs->next->prev = cs->prev;
+    ev->nstreams--;
+}
+
+/* Takes the consumer out of the log and the list and frees it; what it had not
+ * acknowledged goes to the rest of its group (pumped here) when pump is set. */
+static void consumer_free(struct consumer *cs, bool pump_rest)
+{
+    struct mc_events_service *ev = cs->ev;
+    char topic[MC_EVENTS_TOPIC_MAX + 1] = "";
+
+    if (cs->c) {
+        snprintf(topic, sizeof(topic), "%s", mc_evlog_consumer_topic(cs->c));
+        mc_evlog_leave(ev->log, cs->c);
+    }
+    consumer_unlink(cs);
+    free(cs);
+    if (pump_rest && topic[0])
+        pump(ev, topic);
+}
+
+static void consumer_fail(struct consumer *cs, const struct mc_error *err)
+{
+    struct mc_rpc_stream *st = cs->st;
+
+    consumer_free(cs, true);
+    mc_rpc_stream_finish(st, err);
+}
+
+static int consume_options(const Events__ConsumeRequest *r, struct mc_evlog_consume *o,
+                           struct mc_error *err)
+{
+    if (check_topic(r->topic, ID_CONSUME, err) < 0)
+        return MC_EINVAL;
+    if (r->group && strlen(r->group) > MC_EVENTS_TOPIC_MAX) {
+        mc_error_bad_request(err, ID_CONSUME, "a group name is at most %d bytes",
+                             MC_EVENTS_TOPIC_MAX);
+        return MC_EINVAL;
+    }
+    if (r->retry_limit < -1) {
+        mc_error_bad_request(err, ID_CONSUME, "retry_limit is -1 (no limit) or more");
+        return MC_EINVAL;
+    }
+    memset(o, 0, sizeof(*o));
+    o->topic = r->topic;
+    o->group = r->group;
+    o->offset = r->offset;
+    o->auto_ack = r->auto_ack || r->ack_wait <= 0;
+    /* ns to ms, rounded up so that a short wait never becomes none */
+    o->ack_wait_ms = o->auto_ack ? 0 : (uint64_t)(r->ack_wait / 1000000 +
+                                                  (r->ack_wait % 1000000 != 0));
+    o->retry_limit = r->retry_limit;
+    return MC_OK;
+}
+
+static void consume_start(struct consumer *cs, const Events__ConsumeRequest *r)
+{
+    struct mc_evlog_consume o;
+    struct mc_error err;
+    int rc;
+
+    mc_error_init(&err);
+    if (consume_options(r, &o, &err) == MC_OK &&
+        (rc = mc_evlog_join(cs->ev->log, &o, cs, &cs->c)) < 0) {
+        if (rc == MC_ETOOBIG)
+            mc_error_unavailable(&err, ID_CONSUME, "too many consumers (%d)",
+                                 MC_EVLOG_CONSUMERS_MAX);
+        else
+            mc_error_bad_request(&err, ID_CONSUME, "invalid consume options");
+    }
+    if (err.code) {
+        consumer_fail(cs, &err);
+        mc_error_release(&err);
+        return;
+    }
+    cs->manual = !o.auto_ack;
+    /* what follows on this stream are acknowledgements */
+    mc_rpc_stream_set_input(cs->st, &events__ack_request__descriptor);
+    pump(cs->ev, r->topic);
+}
+
+static void consume_on_message(struct mc_rpc_stream *st, const ProtobufCMessage *msg, void *arg)
+{
+    struct consumer *cs = arg;
+    const Events__AckRequest *ack;
+
+    (void)st;
+    if (!cs->c) {
+        consume_start(cs, (const Events__ConsumeRequest *)msg);
+        return;
+    }
+    ack = (const Events__AckRequest *)msg;
+    /* an unknown id was acked already or given up on: nothing to do, as upstream;
+     * else a nack has an event to redeliver, an ack room under the in-flight bound */
+    if (mc_evlog_ack(cs->ev->log, cs->c, ack->id, ack->success) == MC_OK)
+        pump(cs->ev, mc_evlog_consumer_topic(cs->c));
+}
+
+static void consume_on_cancel(struct mc_rpc_stream *st, void *arg)
+{
+    (void)st;
+    consumer_free(arg, true);
+}
+
+static const struct mc_rpc_stream_ops consume_ops = {
+    .on_message = consume_on_message,
+    .on_cancel = consume_on_cancel,
+};
+
+static int consume_open(struct mc_rpc_stream *st, void *arg)
+{
+    struct mc_events_service *ev = arg;
+    struct mc_rpc_ctx *ctx = mc_rpc_stream_ctx(st);
+    struct consumer *cs;
+    int rc;
+
+    if ((rc = mc_core_require_admin(ev->core, ctx, MC_STORAGE_DEFAULT, ID_CONSUME)) < 0)
+        return rc;
+    if (ev->nstreams >= MC_EVLOG_CONSUMERS_MAX) {
+        mc_error_unavailable(ctx->err, ID_CONSUME, "too many consumers (%d)",
+                             MC_EVLOG_CONSUMERS_MAX);
+        return MC_ETOOBIG;
+    }
+    cs = mc_calloc(1, sizeof(*cs));
+    cs->ev = ev;
+    cs->st = st;
+    cs->next = ev->streams;
+    if (ev->streams)
+        ev->streams->prev = cs;
+    ev->streams = cs;
+    ev->nstreams++;
+    mc_rpc_stream_set_ops(st, &consume_ops, cs);
+    return MC_OK;
+}
+
+/* ---- Store -------------------------------------------------------------------------------- */
+
+static int h_read(struct mc_rpc_ctx *ctx, const ProtobufCMessage *req, ProtobufCMessage *rsp,
+                  void *arg)
+{
+    struct mc_events_service *ev = arg;
+    const Events__ReadRequest *in = (const Events__ReadRequest *)req;
+    Events__ReadResponse *out = (Events__ReadResponse *)rsp;
+    struct mc_storage_query q = { 0 };
+    struct mc_storage_items items = { 0 };
+    char prefix[KEY_MAX];
+    int rc;
+
+    if ((rc = mc_core_require_admin(ev->core, ctx, MC_STORAGE_DEFAULT, ID_READ)) < 0 ||
+        (rc = check_topic(in->topic, ID_READ, ctx->err)) < 0)
+        return rc;
+    snprintf(prefix, sizeof(prefix), "%s/", in->topic);
+    q.database = DB;
+    q.table = MC_EVENTS_TABLE;
+    q.prefix = prefix;
+    q.limit = in->limit ? MC_MIN(in->limit, (uint64_t)MC_STORAGE_RESULTS_MAX)
+                        : MC_EVENTS_READ_LIMIT;
+    q.offset = in->offset;
+    if ((rc = mc_storage_read(ev->core->storage, &q, &items)) < 0) {
+        mc_storage_items_release(&items);
+        mc_error_internal(ctx->err, ID_READ, "cannot read the events: %s", mc_strerror(rc));
+        return rc;
+    }
+    out->events = mc_arena_alloc(ctx->arena, (items.n + 1) * sizeof(*out->events));
+    for (size_t i = 0; i < items.n; i++) {
+        /* unpacked into the arena: the items are freed before the answer is encoded */
+        ProtobufCMessage *m = protobuf_c_message_unpack(
+            &events__event__descriptor, mc_arena_pb(ctx->arena), items.v[i].value_len,
+            items.v[i].value);
+        if (m)
+            out->events[out->n_events++] = (Events__Event *)m;
+        else
+            mc_log_error("events: stored event %s does not decode", items.v[i].key);
+    }
+    mc_storage_items_release(&items);
+    return MC_OK;
+}
+
+static int h_write(struct mc_rpc_ctx *ctx, const ProtobufCMessage *req, ProtobufCMessage *rsp,
+                   void *arg)
+{
+    (void)req;
+    (void)rsp;
+    (void)arg;
+    /* upstream's answer, word for word: events are written by publishing them */
+    mc_error_not_implemented(ctx->err, ID_WRITE, "Writing to the store directly is not supported");
+    return MC_EUNSUPPORTED;
+}
+
+/* ---- start: the stored events back into memory --------------------------------------------- */
+
+/* Parses "<topic>/<seq>/<id>" in place: 0, or MC_EINVAL for a key not ours. */
+static int parse_key(char *key, uint64_t *seq, const char **id)
+{
+    char *a = strchr(key, '/'), *b = a ? strchr(a + 1, '/') : NULL;
+
+    if (!a || !b || b - a - 1 != SEQ_DIGITS)
+        return MC_EINVAL;
+    *a = *b = '\0';
+    *id = b + 1;
+    return mc_parse_u64(a + 1, seq);
+}
+
+struct loaded {
+    uint64_t seq;
+    const char *id;
+    const struct mc_storage_item *it;
+};
+
+static int loaded_cmp(const void *x, const void *y)
+{
+    const struct loaded *a = x, *b = y;
+    return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+static int load_events(struct mc_events_service *ev)
+{
+    struct mc_storage_query q = { .database = DB, .table = MC_EVENTS_TABLE };
+    struct mc_storage_items items = { 0 };
+    struct loaded *order;
+    size_t n = 0;
+    int rc = mc_storage_read(ev->core->storage, &q, &items);
+
+    if (rc < 0) {
+        mc_storage_items_release(&items);
+        mc_log_error("events: cannot read the stored events: %s", mc_strerror(rc));
+        return MC_EIO;
+    }
+    order = mc_malloc((items.n + 1) * sizeof(*order));
+    for (size_t i = 0; i < items.n; i++) {
+        if (parse_key(items.v[i].key, &order[n].seq, &order[n].id) == MC_OK)
+            order[n++].it = &items.v[i];
+    }
+    qsort(order, n, sizeof(*order), loaded_cmp);   /* keys sort by topic first */
+    for (size_t i = 0; i < n; i++) {
+        const struct mc_storage_item *it = order[i].it;
+        Events__Event *e = (Events__Event *)protobuf_c_message_unpack(
+            &events__event__descriptor, NULL, it->value_len, it->value);
+        if (!e)
+            continue;
+        /* parse_key cut the key: it->key is now the topic */
+        (void)mc_evlog_append(ev->log, order[i].seq, it->key, order[i].id, e->timestamp,
+                              it->expiry - MC_EVENTS_TTL, it->value, it->value_len);
+        protobuf_c_message_free_unpacked(&e->base, NULL);
+    }
+    if (n)
+        mc_log_info("events: %zu stored events, %zu in memory", n, mc_evlog_count(ev->log));
+    free(order);
+    mc_storage_items_release(&items);
+    return MC_OK;
+}
+
+/* ---- registration ------------------------------------------------------------------------- */
+
+int mc_events_service_register(struct mc_core *core, struct mc_rpc_service *svc)
+{
+    static const struct mc_evlog_limits limits = {
+        MC_EVENTS_MEMORY_EVENTS, MC_EVENTS_MEMORY_BYTES, MC_EVENTS_TTL
+    };
+    struct mc_events_service *ev = mc_calloc(1, sizeof(*ev));
+    struct mc_evlog_hooks hooks = { load_position, save_position, ev };
+    const ProtobufCServiceDescriptor *stream = &events__stream__descriptor;
+    const ProtobufCServiceDescriptor *store = &events__store__descriptor;
+    int rc;
+
+    ev->core = core;
+    ev->log = mc_evlog_new(&limits, &hooks);
+    core->events = ev;
+    if ((rc = load_events(ev)) < 0 ||
+        (rc = mc_rpc_service_handle(svc, stream, "Publish", h_publish, ev)) < 0 ||
+        (rc = mc_rpc_service_handle_stream(svc, stream, "Consume", MC_RPC_STREAM_BIDI,
+                                           consume_open, ev)) < 0 ||
+        (rc = mc_rpc_service_handle(svc, store, "Read", h_read, ev)) < 0 ||
+        (rc = mc_rpc_service_handle(svc, store, "Write", h_write, ev)) < 0)
+        return rc;
+    return MC_OK;
+}
+
+void mc_events_service_release(struct mc_core *core)
+{
+    struct mc_events_service *ev = core->events;
+    struct mc_error err;
+
+    if (!ev)
+        return;
+    mc_error_init(&err);
+    mc_error_unavailable(&err, ID_CONSUME, "events stopped");
+    while (ev->streams) {
+        struct consumer *cs = ev->streams;
+        struct mc_rpc_stream *st = cs->st;
+        consumer_free(cs, false);
+        mc_rpc_stream_finish(st, &err);
+    }
+    mc_error_release(&err);
+    mc_loop_timer_cancel(core->loop, ev->tick);
+    mc_evlog_free(ev->log);
+    free(ev);
+    core->events = NULL;
+}
+
+size_t mc_events_in_memory(const struct mc_core *core)
+{
+    return core->events ? mc_evlog_count(core->events->log) : 0;
+}
+
+uint64_t mc_events_dropped(const struct mc_core *core)
+{
+    return core->events ? mc_evlog_dropped(core->events->log) : 0;
+}
