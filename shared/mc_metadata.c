@@ -254,7 +254,7 @@ bool mc_metadata_wire_reserved(struct mc_slice name)
 {
     static const char *const exact[] = {
         "te", "content-type", "connection", "keep-alive", "proxy-connection",
-        "transfer-encoding", "upgrade", "host",
+        "transfer-encoding", "upgrade", "host", "content-length",
     };
     size_t i;
 

@@ -207,10 +207,11 @@ static void test_wire_reserved_list(void **state)
         "grpc-status-details-bin", "grpc-accept-encoding", "te", "TE", "content-type",
         "Content-Type", "connection", "keep-alive", "proxy-connection", "transfer-encoding",
         "upgrade", "host",
+        "content-length", /* HTTP framing: a gateway copying it onto gRPC breaks the stream */
     };
     static const char *kept[] = {
         "user-agent", "micro-namespace", "authorization", "timeout", "x-content-type",
-        "grpc", "grpcx", "content-length", "tee", "trace-bin", "micro-trace-id",
+        "grpc", "grpcx", "tee", "trace-bin", "micro-trace-id",
     };
     (void)state;
     for (size_t i = 0; i < MC_ARRAY_LEN(reserved); i++)
