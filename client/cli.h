@@ -57,6 +57,11 @@ struct mc_cli {
      * NULL), and a guard so the refresh call does not refresh again. */
     char *token;
     bool refreshing;
+
+    /* When non-zero (mc_now_ms clock), no call runs past it and one asked for
+     * after it fails at once without touching the network: completion's
+     * budget (complete.c), which a dead or blackholed server must not exceed. */
+    uint64_t deadline_ms;
 };
 
 /*
@@ -120,6 +125,19 @@ typedef int mc_cli_msg_fn(void *ud, const char *json, size_t len);
 int mc_cli_stream(struct mc_cli *cli, const char *service, const char *endpoint,
                   const char *req_json, const struct mc_call_opts *opts, mc_cli_msg_fn *on_msg,
                   void *ud, struct mc_cli_failure *f);
+
+/*
+ * A client-streaming call (Source.Upload): next(ud, &len) yields the request
+ * messages (JSON, borrowed until the next call to next) until it returns
+ * NULL; they go out together as one request stream, which is then
+ * half-closed, and the one response comes back as from mc_cli_call (same
+ * default deadline, same failures). All messages together are bounded by
+ * MC_TRANSPORT_MAX_UPLOAD (past it: MC_CLI_LOCAL, nothing sent).
+ */
+typedef const char *mc_cli_next_fn(void *ud, size_t *len);
+int mc_cli_client_stream(struct mc_cli *cli, const char *service, const char *endpoint,
+                         mc_cli_next_fn *next, void *next_ud, const struct mc_call_opts *opts,
+                         char **resp_json, struct mc_cli_failure *f);
 
 /*
  * Prints a failure to cli->err as upstream (spec §3.8) and returns its exit

@@ -15,6 +15,7 @@
 
 #include "mc_buf.h"
 #include "mc_common.h"
+#include "mc_grpc_frame.h"
 #include "mc_metadata.h"
 #include "output.h"
 #include "transport.h"
@@ -184,8 +185,37 @@ static int build_path(const char *service, const char *endpoint, char *path, siz
     return 0;
 }
 
+/* The request of one call: a JSON message, or (framed) the gRPC frames of a
+ * whole client stream. */
+struct call_body {
+    const char *data;
+    size_t len;
+    bool framed;
+};
+
+static struct call_body json_body(const char *req_json)
+{
+    return (struct call_body){ .data = req_json ? req_json : "{}",
+                               .len = req_json ? strlen(req_json) : 2 };
+}
+
+/* The session's deadline (cli.h) shortens the call's timeout (which also
+ * bounds the connect); past it the call fails as a timed-out dial would. */
+static int cap_by_deadline(uint64_t deadline_ms, uint64_t *timeout_ms, struct mc_cli_failure *f)
+{
+    uint64_t now = mc_now_ms();
+
+    if (now >= deadline_ms) {
+        mc_transport_fail(f, MC_CLI_DIAL, "no time left for the call");
+        return -1;
+    }
+    if (*timeout_ms == 0 || *timeout_ms > deadline_ms - now)
+        *timeout_ms = deadline_ms - now;
+    return 0;
+}
+
 static int run_call(struct mc_cli *cli, const char *service, const char *endpoint,
-                    const char *req_json, const struct mc_call_opts *opts, uint64_t timeout_ms,
+                    struct call_body body, const struct mc_call_opts *opts, uint64_t timeout_ms,
                     mc_transport_msg_fn *on_msg, void *ud, struct mc_cli_failure *f)
 {
     static const struct mc_call_opts none;
@@ -196,6 +226,8 @@ static int run_call(struct mc_cli *cli, const char *service, const char *endpoin
     int rc = -1;
 
     if (build_path(service, endpoint ? endpoint : "", path, sizeof(path), f) < 0)
+        return -1;
+    if (cli->deadline_ms && cap_by_deadline(cli->deadline_ms, &timeout_ms, f) < 0)
         return -1;
     if (build_headers(cli, o, &h, f) < 0)
         goto out;
@@ -209,8 +241,9 @@ static int run_call(struct mc_cli *cli, const char *service, const char *endpoin
         .path = path,
         .headers = (const char *const *)h.lines,
         .header_count = h.count,
-        .body = req_json ? req_json : "{}",
-        .body_len = req_json ? strlen(req_json) : 2,
+        .body = body.data,
+        .body_len = body.len,
+        .framed = body.framed,
         .timeout_ms = timeout_ms,
         .on_msg = on_msg,
         .ud = ud,
@@ -236,6 +269,20 @@ static int keep_first(void *ud, const char *json, size_t len)
     return 0;
 }
 
+/* The one response of a call that has exactly one (unary, client stream). */
+static int unary_result(struct unary *u, char **resp_json, struct mc_cli_failure *f)
+{
+    if (u->count != 1) {
+        mc_buf_release(&u->buf);
+        mc_transport_fail(f, MC_CLI_LOCAL, u->count == 0 ? "no response message received"
+                                                         : "more than one response message "
+                                                           "received for a unary call");
+        return -1;
+    }
+    *resp_json = mc_buf_detach(&u->buf, NULL);
+    return 0;
+}
+
 int mc_cli_call(struct mc_cli *cli, const char *service, const char *endpoint,
                 const char *req_json, const struct mc_call_opts *opts, char **resp_json,
                 struct mc_cli_failure *f)
@@ -245,19 +292,48 @@ int mc_cli_call(struct mc_cli *cli, const char *service, const char *endpoint,
 
     *resp_json = NULL;
     mc_buf_init(&u.buf, MC_TRANSPORT_MAX_MSG);
-    if (run_call(cli, service, endpoint, req_json, opts, timeout, keep_first, &u, f) < 0) {
+    if (run_call(cli, service, endpoint, json_body(req_json), opts, timeout, keep_first, &u,
+                 f) < 0) {
         mc_buf_release(&u.buf);
         return -1;
     }
-    if (u.count != 1) {
+    return unary_result(&u, resp_json, f);
+}
+
+int mc_cli_client_stream(struct mc_cli *cli, const char *service, const char *endpoint,
+                         mc_cli_next_fn *next, void *next_ud, const struct mc_call_opts *opts,
+                         char **resp_json, struct mc_cli_failure *f)
+{
+    uint64_t timeout = opts && opts->timeout_ms ? opts->timeout_ms : MC_CLI_DEFAULT_TIMEOUT_MS;
+    struct unary u = { .count = 0 };
+    struct mc_buf frames;
+    const char *msg;
+    size_t len;
+    int rc;
+
+    *resp_json = NULL;
+    /* every message framed into one body: the stream goes out at once and is
+     * then half-closed, which is all a client stream needs to be */
+    mc_buf_init(&frames, MC_TRANSPORT_MAX_UPLOAD);
+    while ((msg = next(next_ud, &len)) != NULL) {
+        if (len > MC_TRANSPORT_MAX_MSG || mc_grpc_frame_encode(&frames, msg, len) < 0) {
+            mc_buf_release(&frames);
+            mc_transport_fail(f, MC_CLI_LOCAL, "trying to send a stream larger than max "
+                              "(%u)", MC_TRANSPORT_MAX_UPLOAD);
+            return -1;
+        }
+    }
+    mc_buf_init(&u.buf, MC_TRANSPORT_MAX_MSG);
+    rc = run_call(cli, service, endpoint,
+                  (struct call_body){ .data = frames.data ? frames.data : "", .len = frames.len,
+                                      .framed = true },
+                  opts, timeout, keep_first, &u, f);
+    mc_buf_release(&frames);
+    if (rc < 0) {
         mc_buf_release(&u.buf);
-        mc_transport_fail(f, MC_CLI_LOCAL, u.count == 0 ? "no response message received"
-                                                        : "more than one response message "
-                                                          "received for a unary call");
         return -1;
     }
-    *resp_json = mc_buf_detach(&u.buf, NULL);
-    return 0;
+    return unary_result(&u, resp_json, f);
 }
 
 int mc_cli_stream(struct mc_cli *cli, const char *service, const char *endpoint,
@@ -267,7 +343,7 @@ int mc_cli_stream(struct mc_cli *cli, const char *service, const char *endpoint,
     /* A stream runs as long as the server keeps it open: no default deadline. */
     uint64_t timeout = opts ? opts->timeout_ms : 0;
 
-    return run_call(cli, service, endpoint, req_json, opts, timeout, on_msg, ud, f);
+    return run_call(cli, service, endpoint, json_body(req_json), opts, timeout, on_msg, ud, f);
 }
 
 /* --- mc_cli_fail: upstream's CliError ------------------------------------ */

@@ -36,6 +36,22 @@ struct mc_transport {
     char errbuf[CURL_ERROR_SIZE];
 };
 
+/* The prompt's cancel flag (mc_transport_set_cancel), or NULL. */
+static volatile sig_atomic_t *cancel_flag;
+
+void mc_transport_set_cancel(volatile sig_atomic_t *flag)
+{
+    cancel_flag = flag;
+}
+
+/* libcurl's progress check: non-zero aborts the transfer (the user's Ctrl-C). */
+static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+    (void)ud, (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+    return cancel_flag && *cancel_flag ? 1 : 0;
+}
+
 /* curl_global_init is not thread-safe and wants to run once; the CLI is
  * single-threaded, so a counter is enough. */
 static unsigned curl_users;
@@ -78,6 +94,8 @@ static bool setup_handle(struct mc_transport *t)
     SET(CURLOPT_HEADERFUNCTION, on_header);
     SET(CURLOPT_WRITEFUNCTION, on_data);
     SET(CURLOPT_ERRORBUFFER, t->errbuf);
+    SET(CURLOPT_NOPROGRESS, 0L);
+    SET(CURLOPT_XFERINFOFUNCTION, on_progress);
     /* libcurl 7.88 notices the end of an HTTP/2 stream that arrived in the same
      * socket read as a full receive buffer only at its next 200 ms poll timeout
      * (seen with strace on `micro registry listServices`); curl's own tool avoids
@@ -198,7 +216,12 @@ static int check_request(const struct mc_transport *t, const struct mc_transport
             return -1;
         }
     }
-    if (req->body && req->body_len > MC_TRANSPORT_MAX_MSG) {
+    if (req->framed && (!req->body || req->body_len > MC_TRANSPORT_MAX_UPLOAD)) {
+        mc_transport_fail(f, MC_CLI_LOCAL, "trying to send a stream larger than max (%zu vs. "
+                          "%u)", req->body_len, MC_TRANSPORT_MAX_UPLOAD);
+        return -1;
+    }
+    if (!req->framed && req->body && req->body_len > MC_TRANSPORT_MAX_MSG) {
         mc_transport_fail(f, MC_CLI_LOCAL, "trying to send message larger than max (%zu vs. %u)",
                           req->body_len, MC_TRANSPORT_MAX_MSG);
         return -1;
@@ -260,6 +283,10 @@ static int transfer_failed(struct mc_transport *t, CURLcode rc, uint64_t timeout
     if (rc == CURLE_OUT_OF_MEMORY) {
         fputs("micro: out of memory\n", stderr);
         abort();
+    }
+    if (rc == CURLE_ABORTED_BY_CALLBACK) {
+        mc_transport_fail(f, MC_CLI_LOCAL, "cancelled");
+        return -1;
     }
     if (dial_error(rc)) {
         mc_transport_fail(f, MC_CLI_DIAL, "%s", why);
@@ -345,7 +372,10 @@ int mc_transport_call(struct mc_transport *t, const struct mc_transport_request 
         return -1;
     snprintf(url, sizeof(url), "%s://%s%s", t->tls ? "https" : "http", t->address, req->path);
     mc_buf_init(&body, MC_TRANSPORT_MAX_MSG + MC_GRPC_FRAME_HDR_LEN);
-    if (req->body)
+    if (req->framed)
+        /* the caller's frames, borrowed: perform only reads data and len */
+        body = (struct mc_buf){ .data = (char *)req->body, .len = req->body_len };
+    else if (req->body)
         mc_grpc_frame_encode(&body, req->body, req->body_len);
     else
         mc_grpc_frame_encode(&body, "{}", 2);
@@ -367,6 +397,7 @@ int mc_transport_call(struct mc_transport *t, const struct mc_transport_request 
         ret = transfer_failed(t, rc, req->timeout_ms, mc_now_ms() - start, &r, f);
     mc_transport_reply_release(&r);
     curl_slist_free_all(headers);
-    mc_buf_release(&body);
+    if (!req->framed)
+        mc_buf_release(&body);
     return ret;
 }

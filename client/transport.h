@@ -15,6 +15,7 @@
 #ifndef MC_CLIENT_TRANSPORT_H
 #define MC_CLIENT_TRANSPORT_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -24,11 +25,23 @@
 struct mc_transport;
 
 #define MC_TRANSPORT_MAX_MSG (32u * 1024u * 1024u) /* as the server's limit */
+/* A whole client stream sent at once (framed requests): a source archive of
+ * MC_TAR_MAX_BYTES in base64 JSON messages, with room for the framing. */
+#define MC_TRANSPORT_MAX_UPLOAD (400u * 1024u * 1024u)
 
 /* address: "host:port" ("[::1]:8081" for IPv6). Returns NULL on OOM only:
  * nothing connects until the first call. */
 struct mc_transport *mc_transport_new(const char *address, bool tls);
 void mc_transport_free(struct mc_transport *t);
+
+/*
+ * The prompt's Ctrl-C (prompt.c): while *flag is non-zero, a running call
+ * stops at libcurl's next progress check (a signal wakes it at once) and
+ * fails as MC_CLI_LOCAL "cancelled". The flag is the caller's (a SIGINT
+ * handler sets it; the caller clears it before the next call). NULL, the
+ * default, never cancels. Process-wide.
+ */
+void mc_transport_set_cancel(volatile sig_atomic_t *flag);
 
 /* Called for every response message; non-zero cancels the call (the call then
  * returns 0 as if the stream had ended). */
@@ -40,6 +53,9 @@ struct mc_transport_request {
     int header_count;
     const char *body;            /* the request message (JSON); NULL = "{}" */
     size_t body_len;
+    bool framed;                 /* body is already a sequence of gRPC frames: the
+                                    messages of a client stream, all sent at once and
+                                    then half-closed (at most MC_TRANSPORT_MAX_UPLOAD) */
     uint64_t timeout_ms;         /* 0 = none; else sent as the grpc-timeout / micro
                                     `timeout` headers and enforced locally */
     mc_transport_msg_fn *on_msg; /* required */

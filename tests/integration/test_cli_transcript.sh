@@ -37,6 +37,7 @@ step() {
 step services-before-login 2 services
 step login 0 login --username admin --password micro
 step services 0 services
+step status 0 status
 step registry-help 0 registry --help
 step registry-getservice-help 0 registry getService --help
 # 4342 bytes upstream: the same document with ids and addresses masked

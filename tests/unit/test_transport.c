@@ -448,6 +448,37 @@ static void test_dial_refused(void **state)
     mc_transport_free(t);
 }
 
+/* A client stream's frames (framed): larger than one message may be, bounded by
+ * MC_TRANSPORT_MAX_UPLOAD; within it the call goes on to dial. */
+static void test_framed_limits(void **state)
+{
+    struct mc_transport *t = mc_transport_new("127.0.0.1:1", false);
+    struct mc_cli_failure f;
+    struct mc_transport_request req = { .path = "/runtime.Source/Upload", .on_msg = ignore_msg,
+                                        .framed = true };
+
+    (void)state;
+    failure_init(&f);
+    req.body = NULL;
+    assert_int_equal(mc_transport_call(t, &req, &f), -1);
+    assert_int_equal(f.kind, MC_CLI_LOCAL);
+    req.body = "x";
+    req.body_len = (size_t)MC_TRANSPORT_MAX_UPLOAD + 1;
+    assert_int_equal(mc_transport_call(t, &req, &f), -1);
+    assert_int_equal(f.kind, MC_CLI_LOCAL);
+    assert_non_null(strstr(f.error.detail, "trying to send a stream larger than max"));
+    /* past one message's limit but a valid stream: only the dial fails */
+    char *big = calloc(1, (size_t)MC_TRANSPORT_MAX_MSG + 1);
+    assert_non_null(big);
+    req.body = big;
+    req.body_len = (size_t)MC_TRANSPORT_MAX_MSG + 1;
+    assert_int_equal(mc_transport_call(t, &req, &f), -1);
+    assert_int_equal(f.kind, MC_CLI_DIAL);
+    free(big);
+    failure_release(&f);
+    mc_transport_free(t);
+}
+
 static void test_local_checks(void **state)
 {
     struct mc_transport *t = mc_transport_new("127.0.0.1:1", false);
@@ -504,6 +535,7 @@ int main(void)
 #undef T
         cmocka_unit_test(test_dial_refused),
         cmocka_unit_test(test_local_checks),
+        cmocka_unit_test(test_framed_limits),
     };
     return cmocka_run_group_tests_name("transport", tests, NULL, NULL);
 }
