@@ -5,7 +5,7 @@ MICRO_DEBIAN_PACKAGES=(
   libnghttp2-dev libprotobuf-c-dev protobuf-c-compiler libcjson-dev libsqlite3-dev
   libgit2-dev libsodium-dev libcurl4-openssl-dev libreadline-dev libncurses-dev libcmocka-dev
   clang libclang-rt-14-dev
-  python3 python3-grpcio curl jq tmux procps
+  python3 python3-grpcio curl jq tmux procps zsh
 )
 
 micro_install_deps() {
