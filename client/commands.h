@@ -26,7 +26,24 @@ extern const struct mc_cmd mc_cmd_config;
 extern const struct mc_cmd mc_cmd_store;
 extern const struct mc_cmd mc_cmd_auth;
 extern const struct mc_cmd mc_cmd_network;
+extern const struct mc_cmd mc_cmd_new;
 extern const struct mc_cmd mc_cmd_debug;
+
+/* services on the runtime (cmd_run.c, cmd_status.c, cmd_logs.c) */
+extern const struct mc_cmd mc_cmd_run;
+extern const struct mc_cmd mc_cmd_update;
+extern const struct mc_cmd mc_cmd_kill;
+extern const struct mc_cmd mc_cmd_status;
+extern const struct mc_cmd mc_cmd_logs;
+
+/* shell completion: `completion bash|zsh` and the hidden `__complete` the
+ * scripts call, cobra's protocol (cmd_complete.c) */
+extern const struct mc_cmd mc_cmd_completion;
+extern const struct mc_cmd mc_cmd_complete;
+extern const struct mc_cmd mc_cmd_complete_nodesc;
+
+/* the interactive prompt, `micro cli` (prompt.c) */
+extern const struct mc_cmd mc_cmd_cli;
 
 /* `micro server` (commands.c wraps server/server.h's mc_server_main) */
 extern const struct mc_cmd mc_cmd_server;

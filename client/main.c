@@ -13,6 +13,7 @@
 #include "dispatch.h"
 #include "mc_common.h"
 #include "output.h"
+#include "prompt.h"
 #include "script.h"
 
 /* What the global flags asked for. */
@@ -60,14 +61,16 @@ static int help(const struct mc_cmd *root)
 }
 
 /*
- * `micro` with no command on a terminal. Upstream printed this message; issue 6
- * replaces this function with the interactive prompt.
+ * `micro` with no command on a terminal opens the prompt (issue 6). With
+ * stdout redirected there is no one to talk to: upstream's message.
  */
 static int run_no_command(struct mc_dispatch *d)
 {
-    (void)d;
-    fputs("No command provided to micro. Please refer to 'micro --help'\n", stderr);
-    return 1;
+    if (!isatty(STDOUT_FILENO)) {
+        fputs("No command provided to micro. Please refer to 'micro --help'\n", stderr);
+        return 1;
+    }
+    return mc_prompt_run(d);
 }
 
 static int run_dispatch(void *ud, int argc, char **argv)

@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# The interactive prompt typed into for real: `micro` runs in a tmux pane
+# (tmux makes its own terminal, so this runs in CI without one) against the
+# real server and the python helloworld, and every step reads the screen with
+# capture-pane: completion of a builtin, a service, an endpoint and a nested
+# field with its type listed; a call; a guided call and a cancelled one;
+# Ctrl-C clearing the line and cancelling a Registry.Watch stream; a service
+# registered while the prompt runs completing within a second; history kept
+# across a restart in history/<env> (0600); `micro cli` and `exit N`; and the
+# terminal sane (echo, icanon) after the prompt exits.
+source "$(dirname "$0")/../integration/lib.sh"
+command -v tmux >/dev/null || fail "tmux is not installed (scripts/deps.sh installs it)"
+micro_start_server
+hello_start
+cli_harness
+
+TOKEN=$(micro_admin_token)
+[ -n "$TOKEN" ] || fail "no admin token"
+# register NAME: a service on the helloworld node, with Helloworld.Call's schema
+register() {
+  "$GRPC_CALL" -m authorization="Bearer $TOKEN" "$PROXY_ADDR" /registry.Registry/Register \
+    "{\"name\":\"$1\",\"version\":\"latest\",\"nodes\":[{\"id\":\"$1-1\",\"address\":\"$HELLO_ADDR\"}],
+      \"endpoints\":[{\"name\":\"Helloworld.Call\",
+        \"request\":{\"name\":\"Request\",\"type\":\"Request\",\"values\":[{\"name\":\"name\",\"type\":\"string\"}]},
+        \"response\":{\"name\":\"Response\",\"type\":\"Response\",\"values\":[{\"name\":\"msg\",\"type\":\"string\"}]}}],
+      \"options\":{\"ttl\":\"300\",\"domain\":\"micro\"}}" >/dev/null || fail "cannot register $1"
+}
+register helloworld
+run login --username admin --password micro
+expect "login" 0 "Successfully logged in.\n" ""
+
+TMUX_SOCK="$T/tmux.sock"
+tmux_stop() { tmux -S "$TMUX_SOCK" kill-server 2>/dev/null || true; }
+trap 'tmux_stop; hello_stop; micro_cleanup' EXIT
+cat >"$T/bashrc" <<EOF
+export PATH="$(dirname "$MICRO_BIN"):\$PATH" MICRO_HOME="$CLI_HOME" MICRO_PROXY="$PROXY_ADDR"
+PS1='bash\$ '
+EOF
+screen() { tmux -S "$TMUX_SOCK" capture-pane -p -N -t p; } # -N: trailing spaces kept
+# screen_has PATTERN: waits (5 s at most) until a line of the pane matches PATTERN
+screen_has() {
+  for _ in $(seq 1 100); do
+    screen | grep -Eq -- "$1" && return 0
+    sleep 0.05
+  done
+  fail "the screen never showed /$1/:
+$(screen)"
+}
+# last_line_is PATTERN: the last non-empty line of the pane (the line being edited)
+last_line_is() {
+  local last=""
+  for _ in $(seq 1 100); do
+    last=$(screen | grep -v '^ *$' | tail -1 || true)
+    [[ "$last" =~ $1 ]] && return 0
+    sleep 0.05
+  done
+  fail "the last line is '$last', want /$1/:
+$(screen)"
+}
+keys() { tmux -S "$TMUX_SOCK" send-keys -t p "$@"; }
+# fresh: an empty line on a cleared screen
+fresh() { keys C-u; keys C-l; last_line_is '^local:micro> $'; }
+
+tmux -S "$TMUX_SOCK" -f /dev/null new-session -d -s p -x 160 -y 40 \
+  "bash --rcfile '$T/bashrc' --noprofile -i"
+last_line_is '^bash\$ $'
+keys 'micro' Enter
+last_line_is '^local:micro> $'
+
+# --- completion: a builtin, a service, an endpoint, a nested field -----------------------
+keys 'sto' Tab
+last_line_is '^local:micro> store $'
+fresh
+keys 'he' Tab
+last_line_is '^local:micro> helloworld $'
+keys 'c' Tab
+last_line_is '^local:micro> helloworld call $'
+fresh
+keys 'registry getService --opt' Tab
+last_line_is '^local:micro> registry getService --options_$'
+keys Tab Tab
+screen_has '^--options_domain= +string$'
+screen_has '^--options_ttl= +int64$'
+keys 'd' Tab
+last_line_is '^local:micro> registry getService --options_domain=$'
+
+# --- a call, then guided calls ------------------------------------------------------------
+fresh
+keys 'helloworld call --name=Bob' Enter
+screen_has '"msg": "Hello Bob"'
+last_line_is '^local:micro> $'
+fresh
+keys 'helloworld call' Enter
+last_line_is '^name \(string\) => $'
+keys 'Eve' Enter
+screen_has '"msg": "Hello Eve"'
+last_line_is '^local:micro> $'
+# --edit with a flag given: the flag is the default, Enter keeps it
+fresh
+keys 'helloworld call --name=Zed --edit' Enter
+last_line_is '^name \(string\) \[Zed\] => $'
+keys Enter
+screen_has '"msg": "Hello Zed"'
+last_line_is '^local:micro> $'
+# Ctrl-C abandons the request only: nothing is sent, the prompt stays
+fresh
+keys 'registry getService --edit' Enter
+last_line_is '^service \(string\) => $'
+keys 'helloworld' Enter
+last_line_is '^options\.ttl \(int64\) => $'
+keys C-c
+last_line_is '^local:micro> $'
+screen | grep -q '"name": "helloworld"' && fail "the abandoned request was sent: $(screen)"
+
+# --- Ctrl-C: clears the line; cancels a stream ------------------------------------------
+fresh
+keys 'abc'
+last_line_is '^local:micro> abc$'
+keys C-c
+last_line_is '^local:micro> $'
+screen_has '^local:micro> abc\^C$'
+fresh
+keys 'stream registry Registry.Watch' Enter
+sleep 0.5
+last_line_is '^local:micro> stream registry Registry.Watch$'   # still running
+keys C-c
+screen_has '^Cancelled$'
+last_line_is '^local:micro> $'
+keys 'services' Enter
+screen_has '^helloworld$'
+last_line_is '^local:micro> $'
+
+# --- a service registered now completes within a second, same prompt --------------------
+fresh
+keys 'gree' Tab
+sleep 0.2
+last_line_is '^local:micro> gree$'
+register greeter
+sleep 1.1
+keys Tab
+last_line_is '^local:micro> greeter $'
+
+# --- help from the table -----------------------------------------------------------------
+fresh
+keys 'help store' Enter
+screen_has '^   micro store - Commands for accessing the store$'
+last_line_is '^local:micro> $'
+
+# --- leaving, history, the terminal afterwards -----------------------------------------------
+fresh
+keys C-d
+last_line_is '^bash\$ $'
+screen | grep -q 'Sanitizer' && fail "the prompt reported a sanitizer error: $(screen)"
+HIST="$CLI_HOME/history/local"
+[ -f "$HIST" ] || fail "no history file"
+expect_eq "history mode" "$(stat -c %a "$HIST")" "600"
+grep -qx 'helloworld call --name=Eve' "$HIST" || fail "the guided call is not in the history as it ran: $(cat "$HIST")"
+expect_eq "history's last line" "$(tail -1 "$HIST")" "help store"
+keys 'clear; micro cli' Enter
+last_line_is '^local:micro> $'
+keys Up
+last_line_is '^local:micro> help store *$'
+keys Up
+last_line_is '^local:micro> services *$'
+keys C-r 'Bob'
+screen_has "\(reverse-i-search\)\`Bob': helloworld call --name=Bob"
+keys C-g
+fresh
+keys 'exit 3' Enter
+last_line_is '^bash\$ $'
+screen | grep -q 'Sanitizer' && fail "the prompt reported a sanitizer error: $(screen)"
+keys 'echo "rc=$?"' Enter
+screen_has '^rc=3$'
+keys 'clear; stty -a | tr " ;" "\n\n" | grep -Ex -- "-?(echo|icanon|isig)" | tr "\n" " "; echo' Enter
+screen_has '^isig icanon echo $'
+
+# SIGTERM while the prompt waits: the terminal is restored before micro dies
+keys 'clear; micro' Enter
+last_line_is '^local:micro> $'
+shell=$(tmux -S "$TMUX_SOCK" display-message -p -t p '#{pane_pid}')
+prompt_pid=$(pgrep -P "$shell" -x micro || true)
+[ -n "$prompt_pid" ] || fail "cannot find the prompt's process"
+kill -TERM "$prompt_pid"
+last_line_is '^bash\$ $'
+keys 'clear; stty -a | grep -Eo -- "(^| )-?echo( |$)" | tr -d " "' Enter
+screen_has '^echo$'
+echo "tui prompt: ok"
