@@ -351,21 +351,14 @@ int mc_new_render(const char *tmpl, const char *name, char **out)
 
 static int write_file(const char *path, const char *text)
 {
-    size_t len = strlen(text), off = 0;
+    size_t len = strlen(text);
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 
     if (fd < 0)
         return MC_EIO;
-    while (off < len) {
-        ssize_t n = write(fd, text + off, len - off);
-
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            close(fd);
-            return MC_EIO;
-        }
-        off += (size_t)n;
+    if (mc_write_all(fd, text, len) < 0) {
+        close(fd);
+        return MC_EIO;
     }
     return close(fd) == 0 ? MC_OK : MC_EIO;
 }

@@ -84,21 +84,6 @@ static int read_file(const char *path, size_t max, char **data, size_t *len)
     return 0;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 /*
  * Writes path atomically: a temporary file beside it (0600, O_EXCL), synced,
  * then renamed over path. On failure path is untouched and the temporary
@@ -119,7 +104,7 @@ static int write_atomic(const char *path, const char *data, size_t len, char *er
     fd = open(mc_buf_cstr(&tmp), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0)
         goto fail;
-    if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+    if (mc_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
         saved = errno;
         close(fd);
         errno = saved;

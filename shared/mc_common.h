@@ -71,6 +71,14 @@ int mc_hex_value(int c);
 int mc_parse_i64(const char *s, int64_t *out);
 int mc_parse_u64(const char *s, uint64_t *out);
 
+/* Writes all n bytes to fd, retrying short writes and EINTR. 0, or -1 with errno set. */
+int mc_write_all(int fd, const void *p, size_t n);
+
+/* A random (version 4) UUID in lower-case hex with dashes, as upstream's ids
+ * (node ids, event ids). Uses libsodium's CSPRNG. */
+#define MC_UUID_LEN 36
+void mc_uuid_v4(char out[MC_UUID_LEN + 1]);
+
 #define MC_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define MC_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MC_MAX(a, b) ((a) > (b) ? (a) : (b))

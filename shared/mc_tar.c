@@ -501,20 +501,6 @@ static int unpack_dir(struct unpacker *u, mode_t mode)
     return 0;
 }
 
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 static int unpack_file(struct unpacker *u, mode_t mode, const uint8_t *data, size_t size)
 {
     char comp[sizeof(u->path)];
@@ -542,7 +528,7 @@ static int unpack_file(struct unpacker *u, mode_t mode, const uint8_t *data, siz
     if (fd < 0)
         return fail(u->err, u->errlen, MC_EIO, "cannot create '%s': %s", u->path,
                     strerror(errno));
-    if (write_all(fd, data, size) < 0 || fchmod(fd, mode & 0777) < 0)
+    if (mc_write_all(fd, data, size) < 0 || fchmod(fd, mode & 0777) < 0)
         rc = fail(u->err, u->errlen, MC_EIO, "cannot write '%s': %s", u->path,
                   strerror(errno));
     if (close(fd) < 0 && rc == 0)

@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
 
 #include "mc_log.h"
 #include "mc_schema.h"
@@ -27,17 +26,12 @@ void micro__add_endpoint(struct micro_service *svc, Registry__Endpoint *ep)
 
 static void node_id(struct micro_service *svc)
 {
-    unsigned char b[16];
+    char uuid[MC_UUID_LEN + 1];
 
     if (svc->node_id[0])
         return;
-    randombytes_buf(b, sizeof(b));
-    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
-    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-    snprintf(svc->node_id, sizeof(svc->node_id),
-             "%s-%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-             svc->name, b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10],
-             b[11], b[12], b[13], b[14], b[15]);
+    mc_uuid_v4(uuid);
+    snprintf(svc->node_id, sizeof(svc->node_id), "%s-%s", svc->name, uuid);
 }
 
 /* Sends svc's registration to endpoint ("Registry.Register" or "Registry.Deregister"). */

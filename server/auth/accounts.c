@@ -17,21 +17,6 @@
 #include "mc_pbjson.h"
 #include "mc_banned.h"
 
-#define UUID_LEN 36
-
-/* A random (version 4) UUID, as upstream's uuid.New(). */
-static void new_uuid(char out[UUID_LEN + 1])
-{
-    uint8_t b[16];
-
-    randombytes_buf(b, sizeof(b));
-    b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
-    b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
-    snprintf(out, UUID_LEN + 1,
-             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
-             b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
-             b[15]);
-}
 
 const char *auth_opts_ns(const Auth__Options *o, const char *fallback)
 {
@@ -195,7 +180,7 @@ static int auth_account_create(struct mc_auth *a, struct mc_rpc_ctx *ctx, Auth__
                         const char *method)
 {
     struct mc_buf probe;
-    char uuid[UUID_LEN + 1];
+    char uuid[MC_UUID_LEN + 1];
     int rc;
 
     if (!acc->name || !acc->name[0])
@@ -226,7 +211,7 @@ static int auth_account_create(struct mc_auth *a, struct mc_rpc_ctx *ctx, Auth__
         mc_error_internal(ctx->err, method, "Unable to hash password: out of memory");
         return MC_ENOMEM;
     }
-    new_uuid(uuid);
+    mc_uuid_v4(uuid);
     rc = account_write(a, ctx->arena, acc);
     if (rc == MC_OK)
         rc = auth_store_write(a, mc_arena_printf(ctx->arena, "refresh/%s/%s/%s", acc->issuer,
@@ -424,7 +409,7 @@ int auth_generate(struct mc_rpc_ctx *ctx, const ProtobufCMessage *rq, ProtobufCM
     const Auth__GenerateRequest *req = (const Auth__GenerateRequest *)rq;
     Auth__GenerateResponse *rsp = (Auth__GenerateResponse *)rs;
     Auth__Account *acc;
-    char uuid[UUID_LEN + 1];
+    char uuid[MC_UUID_LEN + 1];
     const char *secret = req->secret;
     const char *ns = auth_opts_ns(req->options, ctx->ns);
     int rc;
@@ -436,7 +421,7 @@ int auth_generate(struct mc_rpc_ctx *ctx, const ProtobufCMessage *rq, ProtobufCM
     if ((rc = generate_limits(ctx, req)) < 0)
         return rc;
     if (!secret[0]) {
-        new_uuid(uuid);
+        mc_uuid_v4(uuid);
         secret = uuid;
     }
     if ((rc = mc_auth_authorize_admin(ctx, ns, "auth.Auth.Generate")) < 0)

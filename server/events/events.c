@@ -11,7 +11,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <sodium.h>
 
 #include "core.h"
 #include "events.pb-c.h"
@@ -59,18 +58,6 @@ static uint64_t unix_us(void)
 
     clock_gettime(CLOCK_REALTIME, &ts);
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-static void uuid_v4(char out[37])
-{
-    unsigned char b[16];
-
-    randombytes_buf(b, sizeof(b));
-    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
-    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
-             b[13], b[14], b[15]);
 }
 
 /* A topic is 1..MC_EVENTS_TOPIC_MAX bytes without '/' (the storage keys' separator). */
@@ -226,11 +213,11 @@ static void tick_start(struct mc_events_service *ev)
 /* ---- Publish ------------------------------------------------------------------------------ */
 
 /* The request as an Event with a new id (strings borrowed from the request). */
-static void make_event(struct mc_rpc_ctx *ctx, const Events__PublishRequest *in, char id[37],
-                       Events__Event *e)
+static void make_event(struct mc_rpc_ctx *ctx, const Events__PublishRequest *in,
+                       char id[MC_UUID_LEN + 1], Events__Event *e)
 {
     events__event__init(e);
-    uuid_v4(id);
+    mc_uuid_v4(id);
     e->id = id;
     e->topic = in->topic;
     e->payload = in->payload;
@@ -253,7 +240,7 @@ static int h_publish(struct mc_rpc_ctx *ctx, const ProtobufCMessage *req, Protob
     const Events__PublishRequest *in = (const Events__PublishRequest *)req;
     struct mc_storage_record r = { 0 };
     Events__Event e;
-    char id[37], key[KEY_MAX];
+    char id[MC_UUID_LEN + 1], key[KEY_MAX];
     int64_t now = mc_unix_time();
     uint64_t seq;
     uint8_t *data;

@@ -61,19 +61,6 @@ static const struct core_service core_services[] = {
     { "web", { NULL }, "service", "service" },
 };
 
-/* A random (version 4) UUID, as upstream's node ids carry. */
-static void uuid_v4(char out[37])
-{
-    unsigned char b[16];
-
-    randombytes_buf(b, sizeof(b));
-    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
-    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
-             b[13], b[14], b[15]);
-}
-
 static int endpoint_cmp(const void *a, const void *b)
 {
     const Registry__Endpoint *x = *(Registry__Endpoint *const *)a;
@@ -121,7 +108,7 @@ static int register_one(struct mc_registry *reg, const struct core_service *cs,
     Registry__Node node = REGISTRY__NODE__INIT;
     Registry__Node *nodes[1] = { &node };
     Registry__Service svc = REGISTRY__SERVICE__INIT;
-    char uuid[37], id[MC_REGISTRY_MAX_NAME];
+    char uuid[MC_UUID_LEN + 1], id[MC_REGISTRY_MAX_NAME];
     int rc;
 
     for (size_t i = 0; i < 5; i++) {
@@ -130,7 +117,7 @@ static int register_one(struct mc_registry *reg, const struct core_service *cs,
         meta[i].value = (char *)values[i];
         meta_ptrs[i] = &meta[i];
     }
-    uuid_v4(uuid);
+    mc_uuid_v4(uuid);
     snprintf(id, sizeof(id), "%s-%s", cs->name, uuid);
     node.id = id;
     node.address = (char *)proxy_addr;
