@@ -126,6 +126,16 @@ void mc_auth_blocked_each(const struct mc_auth *a, void (*fn)(const char *entry,
                           void *arg);
 size_t mc_auth_blocked_count(const struct mc_auth *a);
 
+/*
+ * Service accounts for the services the server runs (spec §6.3): new replaces the
+ * account id (`<name>-<version>`, type service, scope service) of namespace ns with
+ * a fresh one and gives its secret (*secret malloc'd); 0 or MC_EIO with a log line.
+ * delete removes it (0, or the handler's error when there is none).
+ */
+int mc_auth_new_service_account(struct mc_auth *a, const char *ns, const char *id,
+                                char **secret);
+int mc_auth_delete_service_account(struct mc_auth *a, const char *ns, const char *id);
+
 /* Drops the cached rules of ns (every namespace when ns is NULL). */
 void mc_auth_rules_invalidate(struct mc_auth *a, const char *ns);
 

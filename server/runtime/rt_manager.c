@@ -17,7 +17,6 @@
 #include <unistd.h>
 
 #include "auth/auth.h"
-#include "auth/auth_internal.h"
 #include "mc_arena.h"
 #include "mc_log.h"
 #include "mc_loop.h"
@@ -138,90 +137,28 @@ static void svc_unlink_free(struct mc_loop *loop, void *arg)
 
 /* ---- the service account ---------------------------------------------------------------- */
 
-/* Calls an auth handler in process as the runtime itself: a service account of
- * namespace micro with scope service, which the namespace checks treat as an
- * admin of every namespace (spec §6.3). */
-static int auth_call(struct mc_runtime *rt, const char *ns, mc_rpc_unary_fn fn,
-                     const ProtobufCMessage *req, ProtobufCMessage *rsp, struct mc_arena *ar,
-                     struct mc_error *err)
-{
-    static const char *const scopes[] = { "service" };
-    struct mc_account runtime_account = { .id = "runtime", .type = "service", .issuer = "micro",
-                                          .name = "runtime", .scopes = scopes, .nscopes = 1 };
-    struct mc_rpc_ctx ctx = { .arena = ar, .service = "runtime", .endpoint = "Runtime.Create",
-                              .ns = ns, .account = &runtime_account, .err = err };
-
-    return fn(&ctx, req, rsp, rt->core->auth);
-}
-
-/* Replaces the account <name>-<version> of the service's namespace with a fresh one:
- * its secret is only known when it is generated. *secret is malloc'd. */
+/* The account <name>-<version> of the service's namespace, made anew: its
+ * secret is only known when it is generated. *id and *secret are malloc'd. */
 static int make_account(struct rt_svc *s, char **id, char **secret)
 {
-    struct mc_runtime *rt = s->rt;
-    struct mc_arena ar;
-    struct mc_error err;
-    Auth__Options opts = AUTH__OPTIONS__INIT;
-    Auth__DeleteAccountRequest del = AUTH__DELETE_ACCOUNT_REQUEST__INIT;
-    Auth__DeleteAccountResponse del_rsp = AUTH__DELETE_ACCOUNT_RESPONSE__INIT;
-    Auth__GenerateRequest gen = AUTH__GENERATE_REQUEST__INIT;
-    Auth__GenerateResponse gen_rsp = AUTH__GENERATE_RESPONSE__INIT;
-    char *scopes[] = { "service" };
     size_t n = strlen(s->rec.name) + strlen(s->rec.version) + 2;
-    int rc;
 
     *id = mc_malloc(n);
     snprintf(*id, n, "%s-%s", s->rec.name, s->rec.version);
     *secret = NULL;
-    if (!rt->core->auth)
+    if (!s->rt->core->auth)
         return MC_OK;   /* no auth service: services run without credentials */
-    mc_arena_init(&ar);
-    mc_error_init(&err);
-    opts.namespace_ = s->rec.ns;
-    del.id = *id;
-    del.options = &opts;
-    (void)auth_call(rt, s->rec.ns, auth_accounts_delete, &del.base, &del_rsp.base, &ar, &err);
-    mc_error_release(&err);
-    mc_error_init(&err);
-    gen.id = *id;
-    gen.name = *id;
-    gen.type = "service";
-    gen.scopes = scopes;
-    gen.n_scopes = 1;
-    gen.options = &opts;
-    rc = auth_call(rt, s->rec.ns, auth_generate, &gen.base, &gen_rsp.base, &ar, &err);
-    if (rc == MC_OK && gen_rsp.account && gen_rsp.account->secret)
-        *secret = mc_strdup(gen_rsp.account->secret);
-    else
-        mc_log_error("runtime: cannot create account %s: %s", *id,
-                     err.detail ? err.detail : mc_strerror(rc));
-    mc_error_release(&err);
-    mc_arena_release(&ar);
-    return *secret ? MC_OK : MC_EIO;
+    return mc_auth_new_service_account(s->rt->core->auth, s->rec.ns, *id, secret);
 }
 
 static void delete_account(struct rt_svc *s)
 {
-    struct mc_arena ar;
-    struct mc_error err;
-    Auth__Options opts = AUTH__OPTIONS__INIT;
-    Auth__DeleteAccountRequest del = AUTH__DELETE_ACCOUNT_REQUEST__INIT;
-    Auth__DeleteAccountResponse rsp = AUTH__DELETE_ACCOUNT_RESPONSE__INIT;
     size_t n = strlen(s->rec.name) + strlen(s->rec.version) + 2;
     char *id = mc_malloc(n);
 
-    if (s->rt->core->auth) {
-        snprintf(id, n, "%s-%s", s->rec.name, s->rec.version);
-        mc_arena_init(&ar);
-        mc_error_init(&err);
-        opts.namespace_ = s->rec.ns;
-        del.id = id;
-        del.options = &opts;
-        (void)auth_call(s->rt, s->rec.ns, auth_accounts_delete, &del.base, &rsp.base, &ar,
-                        &err);
-        mc_error_release(&err);
-        mc_arena_release(&ar);
-    }
+    snprintf(id, n, "%s-%s", s->rec.name, s->rec.version);
+    if (s->rt->core->auth)
+        (void)mc_auth_delete_service_account(s->rt->core->auth, s->rec.ns, id);
     free(id);
 }
 
