@@ -212,24 +212,58 @@ static void tick_start(struct mc_events_service *ev)
 
 /* ---- Publish ------------------------------------------------------------------------------ */
 
-/* The request as an Event with a new id (strings borrowed from the request). */
-static void make_event(struct mc_rpc_ctx *ctx, const Events__PublishRequest *in,
-                       char id[MC_UUID_LEN + 1], Events__Event *e)
+/* Stores e (its id and topic set) and hands it to the topic's consumers: the
+ * one path of every publish, from Stream.Publish or from inside the server. */
+static int store_event(struct mc_events_service *ev, struct mc_arena *arena, const Events__Event *e,
+                       struct mc_error *err)
+{
+    struct mc_storage_record r = { 0 };
+    char key[KEY_MAX];
+    int64_t now = mc_unix_time();
+    size_t len = protobuf_c_message_get_packed_size(&e->base);
+    uint8_t *data;
+    uint64_t seq;
+    int rc;
+
+    if (len > MC_STORAGE_VALUE_MAX) {
+        mc_error_bad_request(err, ID_PUBLISH, "event too large (%zu bytes)", len);
+        return MC_ETOOBIG;
+    }
+    data = mc_arena_alloc(arena, len ? len : 1);
+    protobuf_c_message_pack(&e->base, data);
+    seq = mc_evlog_next_seq(ev->log, unix_us());
+    snprintf(key, sizeof(key), "%s/%0*" PRIu64 "/%s", e->topic, SEQ_DIGITS, seq, e->id);
+    r.key = key;
+    r.value = data;
+    r.value_len = len;
+    r.expiry = now + MC_EVENTS_TTL;
+    if ((rc = mc_storage_write(ev->core->storage, DB, MC_EVENTS_TABLE, &r)) < 0) {
+        mc_error_internal(err, ID_PUBLISH, "cannot store the event: %s", mc_strerror(rc));
+        return rc;
+    }
+    mc_evlog_trim(ev->log, now);
+    (void)mc_evlog_append(ev->log, seq, e->topic, e->id, e->timestamp, now, data, len);
+    pump(ev, e->topic);
+    return MC_OK;
+}
+
+/* An Event with a new id, topic, timestamp, payload and n metadata pairs
+ * (all borrowed), its metadata array allocated in arena. */
+static void make_event(struct mc_arena *arena, char id[MC_UUID_LEN + 1], const char *topic,
+                       int64_t timestamp, ProtobufCBinaryData payload, size_t n,
+                       Events__Event *e)
 {
     events__event__init(e);
     mc_uuid_v4(id);
     e->id = id;
-    e->topic = in->topic;
-    e->payload = in->payload;
-    e->timestamp = in->timestamp > 0 ? in->timestamp : mc_unix_time();
-    e->n_metadata = in->n_metadata;
-    e->metadata = mc_arena_alloc(ctx->arena, (in->n_metadata + 1) * sizeof(*e->metadata));
-    for (size_t i = 0; i < in->n_metadata; i++) {
-        Events__Event__MetadataEntry *m = mc_arena_alloc(ctx->arena, sizeof(*m));
-        events__event__metadata_entry__init(m);
-        m->key = in->metadata[i]->key;
-        m->value = in->metadata[i]->value;
-        e->metadata[i] = m;
+    e->topic = (char *)topic;
+    e->payload = payload;
+    e->timestamp = timestamp > 0 ? timestamp : mc_unix_time();
+    e->n_metadata = n;
+    e->metadata = mc_arena_alloc(arena, (n + 1) * sizeof(*e->metadata));
+    for (size_t i = 0; i < n; i++) {
+        e->metadata[i] = mc_arena_alloc(arena, sizeof(*e->metadata[i]));
+        events__event__metadata_entry__init(e->metadata[i]);
     }
 }
 
@@ -238,41 +272,52 @@ static int h_publish(struct mc_rpc_ctx *ctx, const ProtobufCMessage *req, Protob
 {
     struct mc_events_service *ev = arg;
     const Events__PublishRequest *in = (const Events__PublishRequest *)req;
-    struct mc_storage_record r = { 0 };
     Events__Event e;
-    char id[MC_UUID_LEN + 1], key[KEY_MAX];
-    int64_t now = mc_unix_time();
-    uint64_t seq;
-    uint8_t *data;
-    size_t len;
+    char id[MC_UUID_LEN + 1];
     int rc;
 
     (void)rsp;
     if ((rc = mc_core_require_admin(ev->core, ctx, MC_STORAGE_DEFAULT, ID_PUBLISH)) < 0 ||
         (rc = check_topic(in->topic, ID_PUBLISH, ctx->err)) < 0)
         return rc;
-    make_event(ctx, in, id, &e);
-    len = protobuf_c_message_get_packed_size(&e.base);
-    if (len > MC_STORAGE_VALUE_MAX) {
-        mc_error_bad_request(ctx->err, ID_PUBLISH, "event too large (%zu bytes)", len);
-        return MC_ETOOBIG;
+    make_event(ctx->arena, id, in->topic, in->timestamp, in->payload, in->n_metadata, &e);
+    for (size_t i = 0; i < in->n_metadata; i++) {
+        e.metadata[i]->key = in->metadata[i]->key;
+        e.metadata[i]->value = in->metadata[i]->value;
     }
-    data = mc_arena_alloc(ctx->arena, len ? len : 1);
-    protobuf_c_message_pack(&e.base, data);
-    seq = mc_evlog_next_seq(ev->log, unix_us());
-    snprintf(key, sizeof(key), "%s/%0*" PRIu64 "/%s", in->topic, SEQ_DIGITS, seq, id);
-    r.key = key;
-    r.value = data;
-    r.value_len = len;
-    r.expiry = now + MC_EVENTS_TTL;
-    if ((rc = mc_storage_write(ev->core->storage, DB, MC_EVENTS_TABLE, &r)) < 0) {
-        mc_error_internal(ctx->err, ID_PUBLISH, "cannot store the event: %s", mc_strerror(rc));
+    return store_event(ev, ctx->arena, &e, ctx->err);
+}
+
+int mc_events_publish(struct mc_core *core, const char *topic, const char *const *metadata,
+                      size_t n_pairs, const void *payload, size_t len)
+{
+    ProtobufCBinaryData data = { .len = len, .data = (uint8_t *)payload };
+    struct mc_error err;
+    struct mc_arena arena;
+    Events__Event e;
+    char id[MC_UUID_LEN + 1];
+    int rc;
+
+    if (!core->events)
+        return MC_ENOTFOUND;
+    mc_error_init(&err);
+    if ((rc = check_topic(topic, ID_PUBLISH, &err)) < 0) {
+        mc_error_release(&err);
         return rc;
     }
-    mc_evlog_trim(ev->log, now);
-    (void)mc_evlog_append(ev->log, seq, in->topic, id, e.timestamp, now, data, len);
-    pump(ev, in->topic);
-    return MC_OK;
+    mc_arena_init(&arena);
+    make_event(&arena, id, topic, 0, data, n_pairs, &e);
+    for (size_t i = 0; i < n_pairs; i++) {
+        e.metadata[i]->key = (char *)metadata[2 * i];
+        e.metadata[i]->value = (char *)metadata[2 * i + 1];
+    }
+    rc = store_event(core->events, &arena, &e, &err);
+    if (rc < 0)
+        mc_log_error("events: cannot publish on %s: %s", topic,
+                     err.detail ? err.detail : mc_strerror(rc));
+    mc_error_release(&err);
+    mc_arena_release(&arena);
+    return rc;
 }
 
 /* ---- Consume ------------------------------------------------------------------------------ */

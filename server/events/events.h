@@ -56,6 +56,15 @@ int mc_events_service_register(struct mc_core *core, struct mc_rpc_service *svc)
  * core->events (NULL afterwards). No-op without one. */
 void mc_events_service_release(struct mc_core *core);
 
+/*
+ * Publishes an event from inside the server (the runtime's topic "runtime"):
+ * stored and delivered as Stream.Publish does. metadata holds n_pairs
+ * key/value pairs (key0, value0, key1, ...). Returns 0, MC_ENOTFOUND without
+ * an events service, or the storage's error (logged).
+ */
+int mc_events_publish(struct mc_core *core, const char *topic, const char *const *metadata,
+                      size_t n_pairs, const void *payload, size_t len);
+
 /* Events in memory and events dropped after their retry limit (tests, stats). */
 size_t mc_events_in_memory(const struct mc_core *core);
 uint64_t mc_events_dropped(const struct mc_core *core);

@@ -70,6 +70,23 @@ void rt_load(struct mc_runtime *rt);
 /* Kills every child and waits for them (shutdown). */
 void rt_kill_all(struct mc_runtime *rt);
 void rt_free_all(struct mc_runtime *rt);
+/*
+ * runtime.c: publishes a change of s on events topic "runtime" (spec §10:
+ * metadata "type" and "namespace"), payload {"type", "namespace", "service":
+ * the Service as Runtime.Read returns it}. Types: created, updated and deleted
+ * as upstream's manager, plus "service.status" on every status change (what
+ * dashboards watch). Nothing when the events service is not running.
+ */
+#define RT_EVENT_TOPIC "runtime"
+#define RT_EVENT_CREATED "service.created"
+#define RT_EVENT_UPDATED "service.updated"
+#define RT_EVENT_DELETED "service.deleted"
+#define RT_EVENT_STATUS "service.status"
+#define RT_EVENT_MAX (256u * 1024)   /* bytes of one event's payload */
+void rt_publish(struct rt_svc *s, const char *type);
+/* runtime.c: new bytes were written to the log at path: its followers get them
+ * now rather than at their next tick. */
+void rt_follow_poke(struct mc_runtime *rt, const char *path);
 /* Paths (malloc'd): <home>/runtime/<ns>/<name>/<version>[/suffix], the log file. */
 char *rt_dir(const struct mc_runtime *rt, const struct rt_record *r, const char *suffix);
 char *rt_log_path(const struct mc_runtime *rt, const char *ns, const char *name);

@@ -8,10 +8,48 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "mc_common.h"
 #include "mc_banned.h"
+
+#define INDEX_LINE_MAX 48
+
+/* The index's path: "<log path>.idx" (malloc'd). */
+static char *index_path(const char *path)
+{
+    size_t n = strlen(path) + 5;
+    char *p = mc_malloc(n);
+
+    snprintf(p, n, "%s.idx", path);
+    return p;
+}
+
+static int index_open(const char *path, int extra_flags)
+{
+    char *ip = index_path(path);
+    int fd = open(ip, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | extra_flags, 0644);
+
+    free(ip);
+    return fd;
+}
+
+/* Notes where the bytes written in this second start (once per second). A
+ * failure only costs --since its precision, so it is not an error of the log. */
+static void index_note(struct rt_logw *w)
+{
+    int64_t now = (int64_t)time(NULL);
+    char line[INDEX_LINE_MAX];
+    int n;
+
+    if (now == w->indexed_s || w->idx_fd < 0)
+        return;
+    w->indexed_s = now;
+    n = snprintf(line, sizeof(line), "%lld %llu\n", (long long)now,
+                 (unsigned long long)w->size);
+    (void)mc_write_all(w->idx_fd, line, (size_t)n);
+}
 
 int rt_logw_open(struct rt_logw *w, const char *path)
 {
@@ -20,6 +58,8 @@ int rt_logw_open(struct rt_logw *w, const char *path)
     w->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (w->fd < 0)
         return MC_EIO;
+    w->idx_fd = index_open(path, 0);
+    w->indexed_s = 0;
     w->path = mc_strdup(path);
     w->size = fstat(w->fd, &st) == 0 ? (uint64_t)st.st_size : 0;
     if (!w->rotate_at)
@@ -42,6 +82,10 @@ static int rotate(struct rt_logw *w)
     close(w->fd);
     w->fd = fd;
     w->size = 0;
+    if (w->idx_fd >= 0)
+        close(w->idx_fd);
+    w->idx_fd = index_open(w->path, O_TRUNC);
+    w->indexed_s = 0;
     return MC_OK;
 }
 
@@ -53,6 +97,7 @@ int rt_logw_write(struct rt_logw *w, const void *data, size_t len)
         return MC_EIO;
     if (w->size > 0 && w->size + len > w->rotate_at && rotate(w) < 0)
         return MC_EIO;
+    index_note(w);
     while (len > 0) {
         ssize_t n = write(w->fd, p, len);
         if (n < 0 && errno == EINTR)
@@ -70,7 +115,9 @@ void rt_logw_close(struct rt_logw *w)
 {
     if (w->fd >= 0)
         close(w->fd);
-    w->fd = -1;
+    if (w->path && w->idx_fd >= 0)   /* idx_fd is only set once open succeeded */
+        close(w->idx_fd);
+    w->fd = w->idx_fd = -1;
     free(w->path);
     w->path = NULL;
 }
@@ -93,6 +140,63 @@ size_t rt_tail_start(const char *buf, size_t len, size_t count)
 
 int rt_tail_file(const char *path, size_t count, struct mc_buf *out, uint64_t *end)
 {
+    return rt_tail_file_from(path, 0, count, out, end);
+}
+
+uint64_t rt_index_offset(const char *idx, size_t len, int64_t since, uint64_t size)
+{
+    const char *p = idx, *end = idx + len;
+
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        long long sec;
+        unsigned long long off;
+        char line[INDEX_LINE_MAX];
+        size_t n = (size_t)((nl ? nl : end) - p);
+
+        if (n < sizeof(line)) {
+            memcpy(line, p, n);
+            line[n] = '\0';
+            if (sscanf(line, "%lld %llu", &sec, &off) == 2 && sec >= since)
+                return off < size ? off : size;
+        }
+        p = nl ? nl + 1 : end;
+    }
+    /* nothing at or after since: an empty index knows nothing, so all of it */
+    return len == 0 ? 0 : size;
+}
+
+uint64_t rt_log_offset_since(const char *path, int64_t since)
+{
+    char *ip = index_path(path), *idx = NULL;
+    struct stat st, log;
+    uint64_t off = 0;
+    size_t got = 0;
+    int fd = open(ip, O_RDONLY | O_CLOEXEC);
+
+    free(ip);
+    if (fd < 0)
+        return 0;
+    if (fstat(fd, &st) == 0 && stat(path, &log) == 0 && st.st_size <= RT_LOG_TAIL_MAX) {
+        idx = mc_malloc((size_t)st.st_size + 1);
+        while (got < (size_t)st.st_size) {
+            ssize_t n = pread(fd, idx + got, (size_t)st.st_size - got, (off_t)got);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0)
+                break;
+            got += (size_t)n;
+        }
+        off = rt_index_offset(idx, got, since, (uint64_t)log.st_size);
+        free(idx);
+    }
+    close(fd);
+    return off;
+}
+
+int rt_tail_file_from(const char *path, uint64_t from_min, size_t count, struct mc_buf *out,
+                      uint64_t *end)
+{
     struct stat st;
     uint64_t from;
     char *chunk;
@@ -106,6 +210,8 @@ int rt_tail_file(const char *path, size_t count, struct mc_buf *out, uint64_t *e
         return MC_EIO;
     }
     from = (uint64_t)st.st_size > RT_LOG_TAIL_MAX ? (uint64_t)st.st_size - RT_LOG_TAIL_MAX : 0;
+    if (from_min > from)
+        from = from_min < (uint64_t)st.st_size ? from_min : (uint64_t)st.st_size;
     want = (size_t)((uint64_t)st.st_size - from);
     chunk = mc_malloc(want + 1);
     while (got < want) {

@@ -3,6 +3,13 @@
  * output through (append, size-based rotation to "<path>.1"), and reading the
  * last lines of a log for Runtime.Logs. rt_tail_start is pure (the unit tests'
  * part); the rest does file I/O on the loop thread, bounded by the caps below.
+ *
+ * A log holds what the service printed, byte for byte, so it carries no times
+ * of its own. For `logs --since` the writer keeps a time index beside it,
+ * "<path>.idx": one text line "<unix seconds> <offset>" for the first write of
+ * every second in which the service wrote (at most one line per second, reset
+ * with the log at rotation), which maps a time to the offset where its lines
+ * start, to the second.
  */
 #ifndef MC_RUNTIME_LOG_H
 #define MC_RUNTIME_LOG_H
@@ -22,6 +29,8 @@ struct rt_logw {
     int fd;              /* -1 when closed */
     uint64_t size;
     uint64_t rotate_at;  /* RT_LOG_ROTATE_BYTES unless a test sets less */
+    int idx_fd;          /* the time index, -1 when closed */
+    int64_t indexed_s;   /* the second of the index's last line */
 };
 
 /* Opens (creating, mode 0644, with parent folders made by the caller) path for
@@ -44,5 +53,19 @@ size_t rt_tail_start(const char *buf, size_t len, size_t count);
  * (where following starts). MC_ENOTFOUND when the file does not exist, MC_EIO.
  */
 int rt_tail_file(const char *path, size_t count, struct mc_buf *out, uint64_t *end);
+
+/*
+ * Where the lines written at or after unix second `since` start in the log at
+ * path, from its time index: 0 when the index has nothing older (or does not
+ * exist: all of the log is recent enough as far as anyone can tell), the log's
+ * size when everything is older. Pure over the index's text for the tests:
+ * rt_index_offset(idx, len, since, size).
+ */
+uint64_t rt_log_offset_since(const char *path, int64_t since);
+uint64_t rt_index_offset(const char *idx, size_t len, int64_t since, uint64_t size);
+
+/* As rt_tail_file, from offset `from` at the earliest (0 = no limit). */
+int rt_tail_file_from(const char *path, uint64_t from, size_t count, struct mc_buf *out,
+                      uint64_t *end);
 
 #endif

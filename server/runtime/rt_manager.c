@@ -89,6 +89,7 @@ static void set_status(struct rt_svc *s, int status, const char *error)
         mc_log_info("runtime: %s/%s:%s is %s", s->rec.ns, s->rec.name, s->rec.version,
                     rt_status_name(status));
     (void)rt_save(s);
+    rt_publish(s, RT_EVENT_STATUS);
 }
 
 struct rt_svc *rt_find(struct mc_runtime *rt, const char *ns, const char *name,
@@ -110,7 +111,7 @@ struct rt_svc *rt_add(struct mc_runtime *rt, struct rt_record *rec)
     s->rec = *rec;
     memset(rec, 0, sizeof(*rec));
     s->pidfd = s->out_fd = -1;
-    s->log.fd = s->build.fd = -1;
+    s->log.fd = s->build.fd = s->log.idx_fd = s->build.idx_fd = -1;
     while (*pp)   /* keep creation order */
         pp = &(*pp)->next;
     *pp = s;
@@ -184,6 +185,8 @@ static void copy_output(struct rt_svc *s)
         (void)rt_logw_write(&s->log, buf, (size_t)n);
         if (s->build.fd >= 0)
             (void)rt_logw_write(&s->build, buf, (size_t)n);
+        if (s->log.path && s->rt->follows)
+            rt_follow_poke(s->rt, s->log.path);
     }
 }
 
@@ -604,6 +607,7 @@ static void finish_stop(struct rt_svc *s)
         free(dir);
         s->stage = RT_STAGE_NONE;
         s->rec.status = RT_STOPPED;
+        rt_publish(s, RT_EVENT_DELETED);
         s->gone = true;
         mc_loop_defer(loop, svc_unlink_free, s);   /* not inside its own callback */
         break;

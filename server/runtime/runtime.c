@@ -19,10 +19,12 @@
 
 #include "auth/auth.h"
 #include "core.h"
+#include "events/events.h"
 #include "mc_arena.h"
 #include "mc_error.h"
 #include "mc_log.h"
 #include "mc_loop.h"
+#include "mc_pbjson.h"
 #include "mc_rpc.h"
 #include "runtime.pb-c.h"
 #include "runtime/rt_internal.h"
@@ -214,7 +216,10 @@ static int h_create(struct mc_rpc_ctx *ctx, const ProtobufCMessage *req, Protobu
         rt_record_release(&rec);
         return rc;
     }
-    rt_start(rt_add(rt, &rec));
+    rec.status = RT_PENDING;   /* what the event says; rt_start makes it so */
+    s = rt_add(rt, &rec);
+    rt_publish(s, RT_EVENT_CREATED);
+    rt_start(s);
     return MC_OK;
 }
 
@@ -241,6 +246,7 @@ static int h_update(struct mc_rpc_ctx *ctx, const ProtobufCMessage *req, Protobu
         return MC_ENOTFOUND;
     }
     take_source(&s->rec, svc, ep);
+    rt_publish(s, RT_EVENT_UPDATED);
     rt_stop(s, RT_AFTER_RESTART);
     return MC_OK;
 }
@@ -315,6 +321,30 @@ static Runtime__Service *service_of(struct mc_arena *ar, const struct rt_svc *s)
     md_add(ar, out, "build", s->rec.build);
     md_add(ar, out, "retries", mc_arena_printf(ar, "%lld", (long long)s->rec.retries));
     return out;
+}
+
+void rt_publish(struct rt_svc *s, const char *type)
+{
+    struct mc_core *core = s->rt->core;
+    const char *md[4] = { "type", type, "namespace", s->rec.ns };
+    struct mc_arena ar;
+    struct mc_buf svc, payload;
+    int rc;
+
+    if (!core->events)
+        return;   /* at start-up (events registers after the runtime) and shutdown */
+    mc_arena_init(&ar);
+    mc_buf_init(&svc, RT_EVENT_MAX);
+    mc_buf_init(&payload, RT_EVENT_MAX);
+    rc = mc_pbjson_encode(&service_of(&ar, s)->base, 0, &svc, NULL);
+    if (rc == MC_OK)
+        rc = mc_buf_appendf(&payload, "{\"type\":\"%s\",\"namespace\":\"%s\",\"service\":%.*s}",
+                            type, s->rec.ns, (int)svc.len, svc.data);
+    if (rc == MC_OK)
+        (void)mc_events_publish(core, RT_EVENT_TOPIC, md, 2, payload.data, payload.len);
+    mc_buf_release(&payload);
+    mc_buf_release(&svc);
+    mc_arena_release(&ar);
 }
 
 static int cmp_service(const void *a, const void *b)
@@ -436,6 +466,17 @@ static void follow_tick(struct mc_loop *loop, struct mc_timer *t, void *arg)
     free(chunk);
 }
 
+void rt_follow_poke(struct mc_runtime *rt, const char *path)
+{
+    struct rt_follow *f = rt->follows, *next;
+
+    for (; f; f = next) {
+        next = f->next;
+        if (strcmp(f->path, path) == 0)
+            follow_tick(rt->core->loop, f->timer, f);
+    }
+}
+
 static void follow_cancel(struct mc_rpc_stream *st, void *arg)
 {
     (void)st;
@@ -500,7 +541,9 @@ static void logs_on_message(struct mc_rpc_stream *st, const ProtobufCMessage *ms
     }
     path = rt_log_path(core->runtime, ns, in->service);
     mc_buf_init(&tail, RT_LOG_TAIL_MAX + 1);
-    rc = rt_tail_file(path, in->count > 0 ? (size_t)in->count : 0, &tail, &end);
+    /* since: seconds back (spec §1.7), mapped to an offset by the log's time index */
+    rc = rt_tail_file_from(path, in->since > 0 ? rt_log_offset_since(path, mc_unix_time() - in->since) : 0,
+                           in->count > 0 ? (size_t)in->count : 0, &tail, &end);
     if (rc == MC_OK || rc == MC_ENOTFOUND)
         rc = send_lines(st, tail.data ? tail.data : "", tail.len, true, &used);
     mc_buf_release(&tail);

@@ -92,6 +92,14 @@ run logs ticker -n 1 -o json
 expect "logs -o json" 0 '{"Message":"ticker line 3","Metadata":null}\n' ""
 run logs nosuch
 expect "logs of an unknown service" 1 "" "Service not found\n"
+# --since: the ticker printed its lines at start and nothing since
+run logs ticker --since 1h
+expect_contains "logs --since 1h" "$(cat "$T/out")" "ticker line 3"
+sleep 2.2
+run logs ticker --since 1s
+expect "logs --since 1s: nothing that recent" 0 "" ""
+run logs ticker --since soon
+expect "logs --since bad" 128 "" "Invalid --since: time: invalid duration \"soon\"\n"
 # -f keeps following until stopped
 m logs ticker -f >"$T/follow" 2>&1 </dev/null &
 FOLLOW=$!

@@ -103,6 +103,30 @@ N=$(echo "$OUT" | grep -c '"message":"tick ' || true)
 expect_contains "Logs stream ends at the deadline" "$(echo "$OUT" | tail -1)" "DEADLINE_EXCEEDED"
 OUT=$(call /runtime.Runtime/Logs '{"service":"nope"}' || true)
 expect_eq "Logs of an unknown service" "$OUT" "$(printf 'NOT_FOUND\t{"id":"runtime.Runtime.Logs","code":404,"detail":"service not found","status":"Not Found"}')"
+# Logs since: the lines of the last second only (the log's time index), with or
+# without a count; the whole log without since
+for _ in $(seq 1 100); do [ "$(grep -c '^tick' "$LOG")" -ge 40 ] && break; sleep 0.1; done
+ALL=$(call /runtime.Runtime/Logs '{"service":"svc"}' | wc -l)
+RECENT=$(call /runtime.Runtime/Logs '{"service":"svc","since":1}' | grep -c '"message":"tick ' || true)
+[ "$ALL" -ge 40 ] || fail "Logs without since: $ALL lines, want the whole log"
+[ "$RECENT" -ge 1 ] && [ "$RECENT" -le 25 ] || fail "Logs since 1 s: $RECENT lines of $ALL"
+expect_eq "Logs since with a count" "$(call /runtime.Runtime/Logs '{"service":"svc","since":1,"count":1}' | wc -l)" "1"
+[ -s "$LOG.idx" ] || fail "no time index beside the log"
+# Runtime changes go out on events topic "runtime": created, then each status
+runtime_events() {
+  call /events.Store/Read '{"topic":"runtime","limit":1000}' | $PY -c '
+import base64, json, sys
+for line in sys.stdin:
+    for e in json.loads(line).get("events") or []:
+        p = json.loads(base64.b64decode(e["payload"]))
+        md = e.get("metadata") or {}
+        assert md.get("type") == p["type"] and md.get("namespace") == p["namespace"], e
+        print(p["type"], p["service"]["name"], p["service"]["status"])'
+}
+EV=$(runtime_events) || fail "events topic runtime: $EV"
+expect_contains "event created" "$EV" "service.created svc 1"
+expect_contains "event building" "$EV" "service.status svc 2"
+expect_contains "event running" "$EV" "service.status svc 4"
 # Build.Read: the build log
 OUT=$(call /runtime.Build/Read '{"name":"svc","version":"latest"}') || fail "Build.Read: $OUT"
 expect_contains "Build.Read" "$($PY -c 'import base64,json,sys; print("".join(base64.b64decode(json.loads(l)["data"]).decode() for l in sys.stdin))' <<<"$OUT")" "cc -o svc main.c"
@@ -155,6 +179,7 @@ OUT=$(call /runtime.Runtime/Delete '{"resource":{"service":{"name":"atcommit","v
 for _ in $(seq 1 100); do [ "$(status_of atcommit v1)" == none ] && break; sleep 0.1; done
 expect_eq "deleted" "$(status_of atcommit v1)" "none"
 [ ! -d "$MICRO_HOME/runtime/micro/atcommit/v1" ] || fail "source folder of a deleted service left"
+expect_contains "event deleted" "$(runtime_events)" "service.deleted atcommit"
 OUT=$(call /runtime.Runtime/Delete '{"resource":{"service":{"name":"atcommit","version":"v1"}}}' || true)
 expect_eq "Delete twice" "$OUT" "$(printf 'NOT_FOUND\t{"id":"runtime.Runtime.Delete","code":404,"detail":"service not found","status":"Not Found"}')"
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include <sys/stat.h>
@@ -233,6 +234,42 @@ static void test_log_file(void **state)
     assert_int_equal(rt_rmtree(dir), 0);   /* a missing tree is fine */
 }
 
+static void test_index_offset(void **state)
+{
+    const char *idx = "100 0\n105 40\n109 90\n";
+    char dir[] = "/tmp/rt_idx_XXXXXX", path[64];
+    struct rt_logw w = { 0 };
+    struct mc_buf out;
+    uint64_t end = 0;
+
+    (void)state;
+    /* the first second at or after since starts the answer */
+    assert_int_equal(rt_index_offset(idx, strlen(idx), 50, 120), 0);
+    assert_int_equal(rt_index_offset(idx, strlen(idx), 101, 120), 40);
+    assert_int_equal(rt_index_offset(idx, strlen(idx), 109, 120), 90);
+    /* all older: nothing; no index: everything; an offset past the file is cut */
+    assert_int_equal(rt_index_offset(idx, strlen(idx), 110, 120), 120);
+    assert_int_equal(rt_index_offset("", 0, 110, 120), 0);
+    assert_int_equal(rt_index_offset(idx, strlen(idx), 109, 50), 50);
+    /* a torn last line (crash mid-write) is skipped */
+    assert_int_equal(rt_index_offset("100 0\n10", 8, 101, 7), 7);
+
+    /* the writer notes the offset of a second's first write */
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/x.log", dir);
+    mc_buf_init(&out, 1024);
+    assert_int_equal(rt_logw_open(&w, path), 0);
+    assert_int_equal(rt_logw_write(&w, "old\n", 4), 0);
+    assert_int_equal(rt_log_offset_since(path, 0), 0);
+    assert_int_equal(rt_log_offset_since(path, (int64_t)time(NULL) + 5), 4);
+    assert_int_equal(rt_tail_file_from(path, 4, 0, &out, &end), 0);
+    assert_int_equal(out.len, 0);
+    assert_int_equal(end, 4);
+    rt_logw_close(&w);
+    mc_buf_release(&out);
+    assert_int_equal(rt_rmtree(dir), 0);
+}
+
 static void test_describe_exit(void **state)
 {
     char d[64];
@@ -250,7 +287,7 @@ int main(void)
         cmocka_unit_test(test_source_parse),     cmocka_unit_test(test_names),
         cmocka_unit_test(test_record_json),      cmocka_unit_test(test_env_limits),
         cmocka_unit_test(test_status_backoff_time), cmocka_unit_test(test_tail_start),
-        cmocka_unit_test(test_log_file),         cmocka_unit_test(test_describe_exit),
+        cmocka_unit_test(test_log_file), cmocka_unit_test(test_index_offset),         cmocka_unit_test(test_describe_exit),
     };
     return cmocka_run_group_tests_name("runtime", tests, NULL, NULL);
 }
