@@ -57,6 +57,34 @@ run status; expect "status after kill" 0 "" ""
 for _ in $(seq 1 100); do m services | grep -qx helloworld || break; sleep 0.1; done
 m services | grep -qx helloworld && fail "helloworld still registered after kill"
 
+# --- the same example from a git repository: a branch and a commit, built with
+# cmake on the server from what libgit2 fetched
+HW=$WORK/git/helloworld   # the service is named after the repository
+mkdir -p "$WORK/git"
+cp -r "$WORK/helloworld" "$HW"
+git -C "$HW" init -q -b main
+git -C "$HW" -c user.email=t@t -c user.name=t add -A
+git -C "$HW" -c user.email=t@t -c user.name=t commit -qm one
+HWCOMMIT=$(git -C "$HW" rev-parse HEAD)
+git -C "$HW" branch stable
+ok run "file://$HW@stable"
+ok run "file://$HW@$HWCOMMIT"
+for v in stable "$HWCOMMIT"; do
+  for _ in $(seq 1 1200); do
+    m status helloworld "$v" 2>/dev/null | awk -v v="$v" '$2 == v && $4 == "running" { f = 1 } END { exit !f }' && break
+    m status helloworld "$v" 2>/dev/null | awk -v v="$v" '$2 == v && $4 == "error" { f = 1 } END { exit !f }' &&
+      fail "helloworld@$v failed: $(m status helloworld "$v")"
+    sleep 0.1
+  done
+  m status helloworld "$v" | grep -q "running	${HWCOMMIT:0:7}" || fail "helloworld@$v: $(m status helloworld "$v")"
+done
+# both versions register as helloworld
+for _ in $(seq 1 200); do [ "$(m services | grep -cx helloworld)" = 1 ] && break; sleep 0.1; done
+run helloworld --name=Git
+expect "helloworld from git" 0 '{\n\t"msg": "Hello Git"\n}\n' ""
+ok kill "helloworld@stable"
+ok kill "helloworld@$HWCOMMIT"
+
 # --- micro new: a service that runs as it is made
 (cd "$WORK" && run new helloworld && expect "new existing" 128 "" "Helloworld already exists\n")
 (cd "$WORK" && run new greeter && [ "$RC" = 0 ]) || fail "micro new greeter: $(cat "$T/out" "$T/err")"
