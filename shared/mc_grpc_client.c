@@ -772,38 +772,73 @@ static void sync_done(struct mc_grpc_ccall *call, const struct mc_grpc_status *s
     s->done = true;
 }
 
-int mc_grpc_unary_sync(const char *addr, const struct mc_grpc_call_opts *o, const void *req,
-                       size_t req_len, const struct mc_grpc_limits *limits,
-                       struct mc_grpc_unary_result *res)
+struct mc_grpc_sync {
+    struct mc_loop *loop;
+    struct mc_grpc_client *cl;
+};
+
+struct mc_grpc_sync *mc_grpc_sync_new(const char *addr, const struct mc_grpc_limits *limits)
+{
+    struct mc_grpc_sync *sc;
+    struct mc_loop *loop = mc_loop_new();
+
+    if (!loop)
+        return NULL;
+    sc = mc_calloc(1, sizeof(*sc));
+    sc->loop = loop;
+    sc->cl = mc_grpc_client_new(loop, addr, limits);
+    return sc;
+}
+
+int mc_grpc_sync_unary(struct mc_grpc_sync *sc, const struct mc_grpc_call_opts *o,
+                       const void *req, size_t req_len, struct mc_grpc_unary_result *res)
 {
     static const struct mc_grpc_ccall_handler h = {
         .on_headers = sync_headers, .on_message = sync_message, .on_done = sync_done,
     };
     struct sync_state s = { .res = res, .done = false };
-    struct mc_loop *loop;
-    struct mc_grpc_client *cl;
     struct mc_grpc_ccall *call;
     int rc;
 
     memset(res, 0, sizeof(*res));
     mc_grpc_metadata_init(&res->headers);
     mc_grpc_metadata_init(&res->trailers);
-    loop = mc_loop_new();
-    if (!loop)
-        return MC_EIO;
-    cl = mc_grpc_client_new(loop, addr, limits);
-    rc = mc_grpc_client_call(cl, o, &h, &s, &call);
+    mc_loop_run_once(sc->loop, 0);   /* news from the idle connection first */
+    rc = mc_grpc_client_call(sc->cl, o, &h, &s, &call);
     if (rc == 0) {
         if (mc_grpc_ccall_send(call, req, req_len) == 0)
             (void)mc_grpc_ccall_close_send(call);
         else
             mc_grpc_ccall_cancel(call); /* too big or already over: on_done still comes */
         while (!s.done)
-            mc_loop_run_once(loop, -1);
+            mc_loop_run_once(sc->loop, -1);
     }
-    mc_grpc_client_free(cl);
-    mc_loop_run_once(loop, 0); /* deferred releases */
-    mc_loop_free(loop);
+    return rc;
+}
+
+void mc_grpc_sync_free(struct mc_grpc_sync *sc)
+{
+    if (!sc)
+        return;
+    mc_grpc_client_free(sc->cl);
+    mc_loop_run_once(sc->loop, 0); /* deferred releases */
+    mc_loop_free(sc->loop);
+    free(sc);
+}
+
+int mc_grpc_unary_sync(const char *addr, const struct mc_grpc_call_opts *o, const void *req,
+                       size_t req_len, const struct mc_grpc_limits *limits,
+                       struct mc_grpc_unary_result *res)
+{
+    struct mc_grpc_sync *sc = mc_grpc_sync_new(addr, limits);
+    int rc;
+
+    if (!sc) {
+        memset(res, 0, sizeof(*res));
+        return MC_EIO;
+    }
+    rc = mc_grpc_sync_unary(sc, o, req, req_len, res);
+    mc_grpc_sync_free(sc);
     return rc;
 }
 

@@ -101,4 +101,21 @@ int mc_grpc_unary_sync(const char *addr, const struct mc_grpc_call_opts *o, cons
                        struct mc_grpc_unary_result *res);
 void mc_grpc_unary_result_release(struct mc_grpc_unary_result *res);
 
+/*
+ * A blocking client that keeps its connection between calls: a private loop and
+ * one mc_grpc_client, for single-threaded code that makes one call at a time
+ * (libmicro's outgoing calls) and should not pay a TCP and HTTP/2 handshake per
+ * call. Before each call the private loop handles what arrived while it was
+ * idle (a GOAWAY, the server closing the connection), so a connection the
+ * server dropped is replaced rather than failing the call. Not thread-safe.
+ */
+struct mc_grpc_sync;
+/* NULL when no loop can be created. limits NULL: defaults. */
+struct mc_grpc_sync *mc_grpc_sync_new(const char *addr, const struct mc_grpc_limits *limits);
+/* As mc_grpc_unary_sync, on sc's connection. */
+int mc_grpc_sync_unary(struct mc_grpc_sync *sc, const struct mc_grpc_call_opts *o,
+                       const void *req, size_t req_len, struct mc_grpc_unary_result *res);
+/* Closes the connection and frees everything. NULL is a no-op. */
+void mc_grpc_sync_free(struct mc_grpc_sync *sc);
+
 #endif

@@ -6,7 +6,8 @@
  * comes from the service account (MICRO_AUTH_ID/SECRET) and is refreshed with
  * its refresh token when less than a minute is left (spec §6.3), falling back
  * to the id and secret. The store, broker and events clients are thin
- * wrappers over the same call.
+ * wrappers over the same call. They share one connection to the proxy, kept
+ * open between calls (mc_grpc_sync).
  */
 #include "micro_internal.h"
 
@@ -169,7 +170,12 @@ int micro__invoke(struct micro_service *svc, struct micro_ctx *ctx, const char *
     o.content_type = json ? "application/grpc+json" : "application/grpc+proto";
     o.metadata = &md;
     o.timeout_ms = timeout_ms ? timeout_ms : MICRO_CALL_TIMEOUT_MS;
-    rc = mc_grpc_unary_sync(svc->proxy, &o, body, len, NULL, &res);
+    if (!svc->calls && !(svc->calls = mc_grpc_sync_new(svc->proxy, NULL))) {
+        mc_grpc_metadata_release(&md);
+        mc_error_internal(err, MC_ERROR_ID_CLIENT, "%s", mc_strerror(MC_EIO));
+        return MICRO_EREMOTE;
+    }
+    rc = mc_grpc_sync_unary(svc->calls, &o, body, len, &res);
     mc_grpc_metadata_release(&md);
     if (rc < 0) {
         mc_error_internal(err, MC_ERROR_ID_CLIENT, "%s", mc_strerror(rc));

@@ -44,6 +44,8 @@ struct micro_token {
     int64_t expiry;     /* unix seconds, 0 = none yet */
 };
 
+struct mc_grpc_sync;
+
 struct micro_service {
     char name[MICRO_NAME_MAX + 1];
     char version[MICRO_NAME_MAX + 1];
@@ -61,6 +63,7 @@ struct micro_service {
     struct mc_rpc_service *rsvc;
     struct mc_rpc_grpc *grpc;
     struct mc_grpc_client *client;   /* async streams to the proxy (subscriptions) */
+    struct mc_grpc_sync *calls;      /* blocking calls to the proxy, one kept connection */
 
     /* Endpoint schemas of the bound methods and subscriptions, published on registration. */
     Registry__Endpoint **endpoints;

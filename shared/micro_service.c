@@ -8,6 +8,8 @@
  */
 #include "micro_internal.h"
 
+#include "mc_grpc_client.h"
+
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -187,6 +189,7 @@ void micro_service_free(struct micro_service *svc)
     if (!svc)
         return;
     micro__subs_free(svc);
+    mc_grpc_sync_free(svc->calls);
     while (svc->every) {
         struct micro_every *next = svc->every->next;
 

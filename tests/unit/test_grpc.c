@@ -1184,12 +1184,75 @@ static void test_unary_sync(void **state)
     mc_grpc_metadata_release(&b.st.last_md);
 }
 
+static void bg_start(struct bg *b, const char *addr, pthread_t *th)
+{
+    char err[128];
+
+    memset(b, 0, sizeof(*b));
+    b->loop = mc_loop_new();
+    mc_grpc_metadata_init(&b->st.last_md);
+    b->srv = mc_grpc_server_new(b->loop, NULL, on_call, &b->st);
+    assert_int_equal(mc_grpc_server_listen(b->srv, addr, err, sizeof(err)), 0);
+    atomic_store(&b->stop, false);
+    assert_int_equal(pthread_create(th, NULL, bg_main, b), 0);
+}
+
+static void bg_stop(struct bg *b, pthread_t th)
+{
+    atomic_store(&b->stop, true);
+    pthread_join(th, NULL);
+    mc_grpc_server_free(b->srv);
+    mc_loop_run_once(b->loop, 0);
+    mc_loop_free(b->loop);
+    mc_grpc_metadata_release(&b->st.last_md);
+}
+
+static void sync_call_ok(struct mc_grpc_sync *sc, const char *body)
+{
+    struct mc_grpc_call_opts o = { .path = "/test.Svc/Unary", .content_type = CT_JSON,
+                                   .timeout_ms = 5000 };
+    struct mc_grpc_unary_result res;
+
+    assert_int_equal(mc_grpc_sync_unary(sc, &o, body, strlen(body), &res), 0);
+    assert_int_equal(res.code, MC_GRPC_OK);
+    assert_int_equal(res.response_len, strlen(body));
+    assert_memory_equal(res.response, body, strlen(body));
+    mc_grpc_unary_result_release(&res);
+}
+
+/* One connection for every call; a server that went away between calls is
+ * replaced by a new connection, not a failed call. */
+static void test_sync_client_keeps_its_connection(void **state)
+{
+    struct bg b;
+    pthread_t th;
+    struct mc_grpc_sync *sc;
+    char addr[64];
+
+    (void)state;
+    bg_start(&b, "127.0.0.1:0", &th);
+    snprintf(addr, sizeof(addr), "%s", mc_grpc_server_addr(b.srv));
+    sc = mc_grpc_sync_new(addr, NULL);
+    assert_non_null(sc);
+    sync_call_ok(sc, "{\"n\":1}");
+    sync_call_ok(sc, "{\"n\":2}");
+    sync_call_ok(sc, "{\"n\":3}");
+    assert_int_equal(mc_grpc_server_conn_count(b.srv), 1);
+    bg_stop(&b, th);                 /* closes the connection under the idle client */
+    bg_start(&b, addr, &th);         /* a new server on the same port */
+    sync_call_ok(sc, "{\"n\":4}");
+    assert_int_equal(mc_grpc_server_conn_count(b.srv), 1);
+    mc_grpc_sync_free(sc);
+    bg_stop(&b, th);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_timeout_encoding),
+        cmocka_unit_test(test_sync_client_keeps_its_connection),
         cmocka_unit_test(test_percent_and_base64),
         cmocka_unit_test(test_metadata_rules),
         T(test_unary_proto),
