@@ -27,6 +27,7 @@
 #include "mc_tar.h"
 #include "output.h"
 #include "run_util.h"
+#include "transport.h"
 #include "userconf.h"
 #include "mc_banned.h"
 
@@ -34,6 +35,9 @@
 #define UPLOAD_TIMEOUT_MS 300000u
 #define WATCH_INTERVAL_MS 400u
 #define WATCH_MAX_MS (30u * 60u * 1000u) /* a build that takes longer is left to `status` */
+#define WATCH_DELAY_MS 1000             /* run --watch: upstream's --watch_delay default */
+#define WATCH_SLICE_MS 50u               /* how soon a Ctrl-C ends the watch */
+#define WATCH_DELAY_MAX_MS 3600000u
 #define META_MAX 64                      /* --metadata and --env_vars values */
 
 /* Folders never uploaded: version control, the runtime's own, build output. */
@@ -294,7 +298,7 @@ static const char *entrypoint(const struct mc_args *args, const struct run_req *
 }
 
 static cJSON *create_request(struct mc_cli *cli, const struct mc_args *args,
-                             const struct run_req *r)
+                             const struct run_req *r, bool force)
 {
     cJSON *svc = service_json(args, r, true);
     const char *type = mc_args_str(args, "type");
@@ -312,7 +316,7 @@ static cJSON *create_request(struct mc_cli *cli, const struct mc_args *args,
     if (*entrypoint(args, r))
         cJSON_AddStringToObject(opts, "entrypoint", entrypoint(args, r));
     cJSON_AddNumberToObject(opts, "instances", (double)mc_args_int(args, "instances", 1));
-    if (mc_args_bool(args, "force"))
+    if (force)
         cJSON_AddBoolToObject(opts, "force", true);
     return req;
 }
@@ -436,6 +440,42 @@ static int prepare_source(struct mc_cli *cli, struct run_req *r)
     return 0;
 }
 
+/*
+ * `run --watch` on a local folder: every --watch_delay ms the folder's sources
+ * are fingerprinted (run_util.h); after a change the folder is uploaded again
+ * and the service recreated (force), and the spinner shows the new build. A
+ * build that fails is reported and the watch goes on (the next save may fix
+ * it). Ends on Ctrl-C: the process's SIGINT, or the prompt's (the transport's
+ * cancel flag), which leaves the prompt running.
+ */
+static int watch_sources(struct mc_cli *cli, const struct mc_args *args, struct run_req *r)
+{
+    long long delay = mc_args_int(args, "watch_delay", WATCH_DELAY_MS);
+    uint64_t seen = mc_run_tree_fingerprint(r->src.path, pack_skip);
+
+    if (delay < WATCH_SLICE_MS || delay > WATCH_DELAY_MAX_MS)
+        return mc_cli_fail_local(cli, "invalid --watch_delay %lld: %u to %u ms", delay,
+                                 WATCH_SLICE_MS, WATCH_DELAY_MAX_MS);
+    fprintf(cli->err, "Watching %s for changes (Ctrl-C to stop)\n", r->src.path);
+    fflush(cli->err);
+    for (;;) {
+        uint64_t now;
+        for (long long waited = 0; waited < delay; waited += WATCH_SLICE_MS) {
+            if (mc_transport_cancel_requested())
+                return 0;
+            sleep_ms(WATCH_SLICE_MS);
+        }
+        if ((now = mc_run_tree_fingerprint(r->src.path, pack_skip)) == seen)
+            continue;
+        seen = now;
+        fprintf(cli->err, "Change detected in %s, restarting %s\n", r->src.path, r->name);
+        fflush(cli->err);
+        if (upload(cli, r) == 0 &&
+            runtime_call(cli, "Runtime.Create", create_request(cli, args, r, true)) == 0)
+            (void)watch(cli, r);
+    }
+}
+
 static int run_run(struct mc_cli *cli, const struct mc_args *args)
 {
     struct run_req r;
@@ -450,10 +490,13 @@ static int run_run(struct mc_cli *cli, const struct mc_args *args)
         return rc;
     if ((rc = prepare_source(cli, &r)) != 0)
         return rc;
-    req = create_request(cli, args, &r);
+    if (mc_args_bool(args, "watch") && !r.src.local)
+        return mc_cli_fail_local(cli, "--watch needs a local folder, not %s", args->argv[0]);
+    req = create_request(cli, args, &r, mc_args_bool(args, "force"));
     if ((rc = runtime_call(cli, "Runtime.Create", req)) != 0)
         return rc;
-    return watch(cli, &r);
+    rc = watch(cli, &r);
+    return mc_args_bool(args, "watch") ? watch_sources(cli, args, &r) : rc;
 }
 
 /*
@@ -520,6 +563,9 @@ static int run_update(struct mc_cli *cli, const struct mc_args *args)
         rc = runtime_call(cli, "Runtime.Update", update_request(cli, args, &r));
     if (rc == 0)
         rc = watch(cli, &r);
+    if (rc == 0 && mc_args_bool(args, "watch"))
+        rc = r.src.local ? watch_sources(cli, args, &r)
+                         : mc_cli_fail_local(cli, "--watch needs a local folder, not %s", arg);
     free(reuse);
     return rc;
 }
@@ -560,6 +606,11 @@ static const struct mc_flag run_flags[] = {
     {"command", NULL, MC_FLAG_STRING, NULL, "Command to exec", NULL},
     {"args", NULL, MC_FLAG_STRING, NULL, "Command args", NULL},
     {"type", NULL, MC_FLAG_STRING, NULL, "The type of service operate on", NULL},
+    {"watch", NULL, MC_FLAG_BOOL, NULL,
+     "Watch a local folder and restart the service when a source file changes",
+     NULL},
+    {"watch_delay", NULL, MC_FLAG_INT, "1000", "How often --watch looks for changes, in ms",
+     NULL},
     {0},
 };
 

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <dirent.h>
+#include <sys/stat.h>
 
 #include "builtin_util.h"
 #include "mc_common.h"
@@ -421,4 +423,93 @@ int mc_run_log_line(struct mc_buf *out, const cJSON *record, bool json)
         rc = cJSON_IsObject(md) && md->child ? mc_go_json_marshal(out, md)
                                              : mc_buf_append_str(out, "null");
     return rc ? rc : mc_buf_append_str(out, "}\n");
+}
+
+/* ---- run --watch: what counts as a source ---------------------------------------- */
+
+static bool watched_name(const char *name)
+{
+    static const char *const exts[] = { ".c", ".h", ".cc", ".cpp", ".hpp", ".proto", ".cmake" };
+    const char *dot = strrchr(name, '.');
+
+    if (strcmp(name, "CMakeLists.txt") == 0 || strcmp(name, "Makefile") == 0 ||
+        strcmp(name, "makefile") == 0 || strcmp(name, "GNUmakefile") == 0)
+        return true;
+    for (size_t i = 0; dot && i < MC_ARRAY_LEN(exts); i++) {
+        if (strcmp(dot, exts[i]) == 0)
+            return true;
+    }
+    return false;
+}
+
+static bool skipped(const char *name, const char *const *skip)
+{
+    for (size_t i = 0; skip && skip[i]; i++) {
+        if (strcmp(name, skip[i]) == 0)
+            return true;
+    }
+    return false;
+}
+
+static void fnv(uint64_t *h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+
+    for (size_t i = 0; i < n; i++) {
+        *h ^= b[i];
+        *h *= 1099511628211ull;
+    }
+}
+
+struct fingerprint {
+    uint64_t hash;
+    unsigned files;
+    const char *const *skip;
+};
+
+static void fingerprint_dir(struct fingerprint *fp, const char *dir, int depth);
+
+static void fingerprint_entry(struct fingerprint *fp, const char *dir, const char *name, int depth)
+{
+    char path[4096];
+    struct stat st;
+
+    if (name[0] == '.' && (!name[1] || (name[1] == '.' && !name[2])))
+        return;
+    if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path) ||
+        lstat(path, &st) < 0 || fp->files >= MC_RUN_WATCH_FILES)
+        return;
+    if (S_ISDIR(st.st_mode)) {
+        if (!skipped(name, fp->skip))
+            fingerprint_dir(fp, path, depth + 1);
+    } else if ((S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) && watched_name(name)) {
+        int64_t mtime = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+        uint64_t size = (uint64_t)st.st_size;
+
+        fnv(&fp->hash, path, strlen(path) + 1);
+        fnv(&fp->hash, &size, sizeof(size));
+        fnv(&fp->hash, &mtime, sizeof(mtime));
+        fp->files++;
+    }
+}
+
+/* Entries are visited in name order, so the same tree always hashes the same. */
+static void fingerprint_dir(struct fingerprint *fp, const char *dir, int depth)
+{
+    struct dirent **ents = NULL;
+    int n = depth > 32 ? -1 : scandir(dir, &ents, NULL, alphasort);
+
+    for (int i = 0; i < n; i++) {
+        fingerprint_entry(fp, dir, ents[i]->d_name, depth);
+        free(ents[i]);
+    }
+    free(ents);
+}
+
+uint64_t mc_run_tree_fingerprint(const char *dir, const char *const *skip)
+{
+    struct fingerprint fp = { .hash = 14695981039346656037ull, .skip = skip };
+
+    fingerprint_dir(&fp, dir, 0);
+    return fp.hash;
 }

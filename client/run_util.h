@@ -85,4 +85,16 @@ int mc_run_status_table(struct mc_buf *out, const cJSON *services, int64_t now_n
  * json.Marshal(runtime.Log) ({"Message":"...","Metadata":null|{...}}). */
 int mc_run_log_line(struct mc_buf *out, const cJSON *record, bool json);
 
+/*
+ * `run --watch`: a fingerprint of the sources under dir: the path, size and
+ * modification time (ns) of every C/C++ source or header, .proto file,
+ * CMakeLists.txt, *.cmake and Makefile, hashed together (FNV-1a), not going
+ * into the folders named in skip (".git", "build", ...) nor following
+ * symbolic links to folders. Any edit, new or removed source changes it;
+ * build output and editor files do not. At most MC_RUN_WATCH_FILES files are
+ * looked at (a tree past that is hashed up to there).
+ */
+#define MC_RUN_WATCH_FILES 20000u
+uint64_t mc_run_tree_fingerprint(const char *dir, const char *const *skip);
+
 #endif

@@ -10,6 +10,7 @@
 #include "transport.h"
 
 #include <curl/curl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,12 +37,18 @@ struct mc_transport {
     char errbuf[CURL_ERROR_SIZE];
 };
 
-/* The prompt's cancel flag (mc_transport_set_cancel), or NULL. */
-static volatile sig_atomic_t *cancel_flag;
+/* The cancel flag of the calling thread's calls (mc_transport_set_cancel), or
+ * NULL: per thread, so the dashboard's feeders each stop their own stream. */
+static _Thread_local volatile sig_atomic_t *cancel_flag;
 
 void mc_transport_set_cancel(volatile sig_atomic_t *flag)
 {
     cancel_flag = flag;
+}
+
+bool mc_transport_cancel_requested(void)
+{
+    return cancel_flag && *cancel_flag;
 }
 
 /* libcurl's progress check: non-zero aborts the transfer (the user's Ctrl-C). */
@@ -52,8 +59,10 @@ static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_
     return cancel_flag && *cancel_flag ? 1 : 0;
 }
 
-/* curl_global_init is not thread-safe and wants to run once; the CLI is
- * single-threaded, so a counter is enough. */
+/* curl_global_init wants to run once, before any handle and not twice at a
+ * time: a counter under a lock, as the prompt's registry watch (regwatch.h)
+ * and the dashboard make transports from threads of their own. */
+static pthread_mutex_t curl_users_mu = PTHREAD_MUTEX_INITIALIZER;
 static unsigned curl_users;
 
 static size_t on_header(char *line, size_t size, size_t n, void *ud)
@@ -115,9 +124,12 @@ struct mc_transport *mc_transport_new(const char *address, bool tls)
 {
     struct mc_transport *t;
 
-    if (curl_users == 0 && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+    pthread_mutex_lock(&curl_users_mu);
+    bool ready = curl_users > 0 || curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+    curl_users += ready;
+    pthread_mutex_unlock(&curl_users_mu);
+    if (!ready)
         return NULL;
-    curl_users++;
     t = mc_calloc(1, sizeof(*t));
     t->address = mc_strdup(address);
     t->tls = tls;
@@ -137,8 +149,10 @@ void mc_transport_free(struct mc_transport *t)
         curl_easy_cleanup(t->curl);
     free(t->address);
     free(t);
+    pthread_mutex_lock(&curl_users_mu);
     if (--curl_users == 0)
         curl_global_cleanup();
+    pthread_mutex_unlock(&curl_users_mu);
 }
 
 /* A gRPC path as the proxy routes it: "/service.Handler/Method", plain URL

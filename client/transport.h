@@ -39,9 +39,12 @@ void mc_transport_free(struct mc_transport *t);
  * stops at libcurl's next progress check (a signal wakes it at once) and
  * fails as MC_CLI_LOCAL "cancelled". The flag is the caller's (a SIGINT
  * handler sets it; the caller clears it before the next call). NULL, the
- * default, never cancels. Process-wide.
+ * default, never cancels. Per thread: it applies to the calls of the thread
+ * that set it (another thread may set the flag itself to stop them).
  */
 void mc_transport_set_cancel(volatile sig_atomic_t *flag);
+/* The flag above is set: for loops of a command that wait between calls (run --watch). */
+bool mc_transport_cancel_requested(void);
 
 /* Called for every response message; non-zero cancels the call (the call then
  * returns 0 as if the stream had ended). */

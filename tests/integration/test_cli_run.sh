@@ -171,4 +171,29 @@ ok kill "gitsvc@dev"
 ok kill "gitsvc@$COMMIT"
 for _ in $(seq 1 100); do [ -z "$(m status)" ] && break; sleep 0.1; done
 run status; expect "all killed" 0 "" ""
+# --- run --watch: an edited source is uploaded again and the service restarted
+mkdir -p "$SRC/watched"
+printf '#!/bin/sh\n' >"$SRC/watched/run.sh"
+printf 'echo "watched version one"; while :; do sleep 0.1; done\n' >"$SRC/watched/msg.h"
+printf 'watched: run.sh msg.h\n\tcat run.sh msg.h >watched && chmod +x watched\n' >"$SRC/watched/Makefile"
+run run "$SRC/nope" --watch; expect "watch of a missing folder" 128 "" "No folder at $SRC/nope\n"
+run run "file://$SRC/watched" --watch; expect "watch of a repository" 128 "" "--watch needs a local folder, not file://$SRC/watched\n"
+(cd "$SRC" && m run ./watched --watch --watch_delay 100 >"$T/watch.out" 2>"$T/watch.err") &
+WATCHER=$!
+wait_logs watched "watched version one"
+grep -q "Watching .*watched for changes" "$T/watch.err" || fail "run --watch said: $(cat "$T/watch.err")"
+sleep 0.2
+printf 'echo "watched version two"; while :; do sleep 0.1; done\n' >"$SRC/watched/msg.h"
+wait_logs watched "watched version two"
+wait_status watched running
+grep -q "Change detected in .*watched, restarting watched" "$T/watch.err" || fail "no change reported: $(cat "$T/watch.err")"
+# a file that is not a source (an editor's backup) changes nothing
+touch "$SRC/watched/msg.h~"; sleep 0.5
+[ "$(grep -c 'Change detected' "$T/watch.err")" = 1 ] || fail "restarted for a non-source: $(cat "$T/watch.err")"
+# (a background job ignores SIGINT in a script, so the test stops it with SIGTERM)
+pkill -TERM -P "$WATCHER" || fail "no run --watch process"
+for _ in $(seq 1 50); do kill -0 "$WATCHER" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$WATCHER" 2>/dev/null && fail "run --watch still running after SIGTERM"
+ok kill watched
+
 echo "cli run: ok"

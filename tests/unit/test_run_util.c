@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "mc_common.h"
 #include "run_util.h"
@@ -273,6 +276,54 @@ static void test_log_lines(void **state)
                "{\"Message\":\"m\",\"Metadata\":{\"a\":\"1\",\"b\":\"2\"}}\n");
 }
 
+static void put(const char *dir, const char *name, const char *text)
+{
+    char path[512];
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void test_tree_fingerprint(void **state)
+{
+    static const char *const skip[] = { ".git", "build", NULL };
+    char dir[] = "/tmp/run_fp_XXXXXX", sub[64], cmd[128];
+    uint64_t a, b;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(sub, sizeof(sub), "%s/build", dir);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    snprintf(sub, sizeof(sub), "%s/src", dir);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    put(dir, "CMakeLists.txt", "project(x C)\n");
+    put(sub, "main.c", "int main(void) { return 0; }\n");
+    a = mc_run_tree_fingerprint(dir, skip);
+    assert_int_equal(mc_run_tree_fingerprint(dir, skip), a);   /* stable */
+    /* not sources: build output, skipped folders, editor files */
+    put(dir, "build/main.o", "obj");
+    put(dir, "notes.txt", "x");
+    put(sub, "main.c~", "backup");
+    assert_int_equal(mc_run_tree_fingerprint(dir, skip), a);
+    /* an edit that keeps the size still changes the time */
+    put(sub, "main.c", "int main(void) { return 1; }\n");
+    b = mc_run_tree_fingerprint(dir, skip);
+    assert_true(b != a);
+    /* a new header, then its removal */
+    put(sub, "util.h", "#pragma once\n");
+    a = mc_run_tree_fingerprint(dir, skip);
+    assert_true(a != b);
+    snprintf(cmd, sizeof(cmd), "%s/util.h", sub);
+    assert_int_equal(unlink(cmd), 0);
+    assert_int_equal(mc_run_tree_fingerprint(dir, skip), b);
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -285,6 +336,7 @@ int main(void)
         cmocka_unit_test(test_status_table),
         cmocka_unit_test(test_status_table_edges),
         cmocka_unit_test(test_log_lines),
+        cmocka_unit_test(test_tree_fingerprint),
     };
     return cmocka_run_group_tests_name("run_util", tests, NULL, NULL);
 }
