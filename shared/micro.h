@@ -414,8 +414,8 @@ struct micro_consume_opts {
     const char *group;         /* NULL: a group of its own (every event) */
     int64_t offset;            /* unix seconds to replay from; 0 = new events only */
     bool auto_ack;             /* true: acked on delivery, the return value is ignored */
-    int64_t ack_wait_s;        /* 0: the server's default (30 s) */
-    int64_t retry_limit;       /* 0: the server's default */
+    int64_t ack_wait_s;        /* seconds before an unacked event is redelivered; 0 = 30 */
+    int64_t retry_limit;       /* redeliveries of one event; 0 = no limit (as upstream) */
 };
 /*
  * Consumes topic while the service runs: fn gets each event and returns

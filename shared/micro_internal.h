@@ -24,6 +24,7 @@
 #define MICRO_TOKEN_MAX 8192
 /* Registration, as upstream's services: TTL 90 s, again every 30 s. */
 #define MICRO_REGISTER_TTL_S 90
+#define MICRO_ACK_WAIT_DEFAULT_S 30   /* micro_consume_opts.ack_wait_s 0 */
 #define MICRO_REGISTER_INTERVAL_MS 30000
 /* Tokens are asked for 10 minutes and refreshed with less than 1 minute left (§6.3). */
 #define MICRO_TOKEN_EXPIRY_S 600

@@ -253,8 +253,13 @@ static size_t first_request(const struct micro_sub *sub, uint8_t **out)
         req.group = sub->queue;
         req.offset = sub->opts.offset;
         req.auto_ack = sub->opts.auto_ack;
-        req.ack_wait = sub->opts.ack_wait_s;
-        req.retry_limit = sub->opts.retry_limit;
+        /* the wire's ack_wait is in nanoseconds (Go's time.Duration), and a
+         * manual consumer must send one: with 0 the server acks on delivery */
+        if (!sub->opts.auto_ack)
+            req.ack_wait = (sub->opts.ack_wait_s > 0 ? sub->opts.ack_wait_s
+                                                     : MICRO_ACK_WAIT_DEFAULT_S) * 1000000000LL;
+        /* 0: no limit, as upstream's client sends without WithRetryLimit */
+        req.retry_limit = sub->opts.retry_limit ? sub->opts.retry_limit : -1;
         len = events__consume_request__get_packed_size(&req);
         *out = mc_malloc(len ? len : 1);
         events__consume_request__pack(&req, *out);

@@ -44,12 +44,20 @@ struct consumer {
     bool gone;                     /* the client left: on_cancel follows */
 };
 
+/* A group position not written to storage yet (see save_position). */
+struct unsaved {
+    struct unsaved *next;
+    uint64_t pos;
+    char key[];            /* "<topic>/<group>" */
+};
+
 struct mc_events_service {
     struct mc_core *core;
     struct mc_evlog *log;
     struct consumer *streams;
     size_t nstreams;
     struct mc_timer *tick;
+    struct unsaved *unsaved;
 };
 
 static uint64_t unix_us(void)
@@ -83,15 +91,30 @@ static int group_key(char *key, size_t n, const char *topic, const char *group)
     return len < 0 || (size_t)len >= n ? MC_EINVAL : MC_OK;
 }
 
+static struct unsaved *unsaved_find(struct mc_events_service *ev, const char *key)
+{
+    for (struct unsaved *u = ev->unsaved; u; u = u->next) {
+        if (strcmp(u->key, key) == 0)
+            return u;
+    }
+    return NULL;
+}
+
 static int load_position(void *arg, const char *topic, const char *group, uint64_t *pos)
 {
     struct mc_events_service *ev = arg;
     char key[KEY_MAX], *value = NULL;
+    struct unsaved *u;
     size_t len;
     int rc;
 
-    if ((rc = group_key(key, sizeof(key), topic, group)) < 0 ||
-        (rc = mc_storage_get(ev->core->storage, DB, MC_EVENTS_GROUPS_TABLE, key, &value,
+    if ((rc = group_key(key, sizeof(key), topic, group)) < 0)
+        return rc;
+    if ((u = unsaved_find(ev, key))) {
+        *pos = u->pos;
+        return MC_OK;
+    }
+    if ((rc = mc_storage_get(ev->core->storage, DB, MC_EVENTS_GROUPS_TABLE, key, &value,
                              &len)) < 0)
         return rc;
     rc = mc_parse_u64(value, pos);
@@ -99,23 +122,51 @@ static int load_position(void *arg, const char *topic, const char *group, uint64
     return rc;
 }
 
+static void tick_start(struct mc_events_service *ev);
+
+/*
+ * A group's position moves with every event delivered or acked; writing it
+ * each time cost one sqlite write per event and halved replay speed. It is
+ * kept here and written by the next tick (MC_EVENTS_TICK_MS) and at shutdown.
+ * After a kill -9 a group may see the events of that last tick again, which
+ * at-least-once delivery allows; it never skips one.
+ */
 static void save_position(void *arg, const char *topic, const char *group, uint64_t pos)
 {
     struct mc_events_service *ev = arg;
-    char key[KEY_MAX], value[32];
-    int rc, n = snprintf(value, sizeof(value), "%" PRIu64, pos);
+    char key[KEY_MAX];
+    struct unsaved *u;
 
-    if ((rc = group_key(key, sizeof(key), topic, group)) == MC_OK)
-        rc = mc_storage_put(ev->core->storage, DB, MC_EVENTS_GROUPS_TABLE, key, value,
-                            (size_t)n);
-    if (rc < 0)
-        mc_log_error("events: cannot save the position of group %s of %s: %s", group, topic,
-                     mc_strerror(rc));
+    if (group_key(key, sizeof(key), topic, group) < 0)
+        return;
+    if (!(u = unsaved_find(ev, key))) {
+        size_t n = strlen(key) + 1;
+        u = mc_malloc(sizeof(*u) + n);
+        memcpy(u->key, key, n);
+        u->next = ev->unsaved;
+        ev->unsaved = u;
+    }
+    u->pos = pos;
+    tick_start(ev);
+}
+
+static void flush_positions(struct mc_events_service *ev)
+{
+    while (ev->unsaved) {
+        struct unsaved *u = ev->unsaved;
+        char value[32];
+        int n = snprintf(value, sizeof(value), "%" PRIu64, u->pos);
+        int rc = mc_storage_put(ev->core->storage, DB, MC_EVENTS_GROUPS_TABLE, u->key, value,
+                                (size_t)n);
+        if (rc < 0)
+            mc_log_error("events: cannot save the position of group %s: %s", u->key,
+                         mc_strerror(rc));
+        ev->unsaved = u->next;
+        free(u);
+    }
 }
 
 /* ---- pumping events into streams ---------------------------------------------------------- */
-
-static void tick_start(struct mc_events_service *ev);
 
 /* Sends one event; a stream that cannot take it any more is marked gone. */
 static void send_entry(struct consumer *cs, const struct mc_evlog_entry *e)
@@ -191,13 +242,14 @@ static void on_tick(struct mc_loop *loop, struct mc_timer *t, void *arg)
     struct mc_events_service *ev = arg;
     size_t blocked = 0;
 
+    flush_positions(ev);
     mc_evlog_trim(ev->log, mc_unix_time());
     mc_evlog_expire(ev->log, mc_loop_now(loop));
     mc_evlog_each_consumer(ev->log, NULL, unblock, &blocked);
     pump(ev, NULL);
     blocked = 0;
     mc_evlog_each_consumer(ev->log, NULL, unblock, &blocked);
-    if (blocked == 0 && mc_evlog_next_deadline(ev->log) == UINT64_MAX) {
+    if (blocked == 0 && !ev->unsaved && mc_evlog_next_deadline(ev->log) == UINT64_MAX) {
         mc_loop_timer_cancel(loop, t);
         ev->tick = NULL;
     }
@@ -625,6 +677,7 @@ void mc_events_service_release(struct mc_core *core)
         mc_rpc_stream_finish(st, &err);
     }
     mc_error_release(&err);
+    flush_positions(ev);
     mc_loop_timer_cancel(core->loop, ev->tick);
     mc_evlog_free(ev->log);
     free(ev);

@@ -103,6 +103,16 @@ expect_contains "events delivery" "$out" '"e:o1"'
 # the event on topic news and the broker message on orders reached nobody
 case "$out" in *'"e:hello"'*|*'"b:o1"'*) fail "delivered to the wrong subscriber: $out" ;; esac
 
+# a consumer that nacks gets the event again (explicit acks are libmicro's default)
+gc /probe.Probe/Publish '{"key":"orders","value":"nack-once"}' >/dev/null || fail "publish nack-once"
+for _ in $(seq 1 100); do
+  out=$(gc /probe.Probe/Received '{}')
+  case "$out" in *'"n:nack-once"'*'"e:nack-once"'*) break ;; esac
+  sleep 0.05
+done
+expect_contains "nacked event refused" "$out" '"n:nack-once"'
+expect_contains "nacked event redelivered" "$out" '"e:nack-once"'
+
 # SIGTERM: both exit 0 (under ASan: no leak, no error) and deregister
 for p in "${PIDS[@]}"; do
   kill -TERM "$p"; rc=0; wait "$p" || rc=$?

@@ -43,9 +43,18 @@ static void on_broker(const struct micro_message *m, void *user)
     note(user, "b:", m->body, m->len);
 }
 
+/* Acks every event, except that the first "nack-once" is refused (noted as
+ * "n:"), so the test sees the server deliver it again. */
 static enum micro_ack on_event(const struct micro_message *m, void *user)
 {
+    static bool nacked;
+
     micro_log_info("event %s on %s", m->id, m->topic);
+    if (!nacked && m->len == 9 && memcmp(m->body, "nack-once", 9) == 0) {
+        nacked = true;
+        note(user, "n:", m->body, m->len);
+        return MICRO_NACK;
+    }
     note(user, "e:", m->body, m->len);
     return MICRO_ACK;
 }
