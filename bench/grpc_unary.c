@@ -25,13 +25,14 @@
 #include "mc_grpc_client.h"
 #include "mc_loop.h"
 
+#include "bench_util.h"
+
 #include "mc_banned.h"
 
 #define MAX_CALLS 10000000u        /* -n and --warmup */
 #define MAX_CONCURRENCY 1000u      /* the server's default max_streams */
 #define MAX_SECONDS 600u           /* -d */
 #define MAX_TIMEOUT_MS 600000u
-#define MAX_SAMPLES (16u << 20)    /* latency samples kept per measurement */
 #define DRAIN_GRACE_NS (5ull * 1000000000ull)  /* past the per-call deadline */
 
 enum codec { CODEC_PROTO, CODEC_JSON };
@@ -47,16 +48,6 @@ struct opts {
     uint64_t timeout_ms;
     bool latency, throughput;      /* which measurements */
     bool proto, json;              /* which codecs */
-};
-
-/* One measurement's counters; the samples are call latencies in ns. */
-struct stats {
-    uint64_t ok;
-    uint64_t errors;
-    uint64_t *lat;
-    size_t nlat;
-    size_t cap;
-    char first_error[256];
 };
 
 struct bench;
@@ -75,7 +66,7 @@ struct bench {
     struct mc_loop *loop;
     struct mc_grpc_client *cl;
     enum codec codec;
-    struct stats *st;              /* the measurement being taken */
+    struct bench_stats *st;        /* the measurement being taken */
     bool refill;                   /* throughput: start a new call when one ends */
     uint64_t window_end_ns;        /* throughput: calls ending later are not counted */
     uint64_t in_window;            /* throughput: OK calls ended inside the window */
@@ -85,58 +76,6 @@ struct bench {
 static const char *codec_name(enum codec c)
 {
     return c == CODEC_JSON ? "json" : "proto";
-}
-
-static void stats_init(struct stats *st)
-{
-    memset(st, 0, sizeof(*st));
-}
-
-static void stats_release(struct stats *st)
-{
-    free(st->lat);
-    memset(st, 0, sizeof(*st));
-}
-
-/* Keeps a sample while under MAX_SAMPLES (enough for minutes of load). */
-static void stats_add(struct stats *st, uint64_t ns)
-{
-    if (st->nlat == st->cap) {
-        if (st->cap >= MAX_SAMPLES)
-            return;
-        st->cap = st->cap ? st->cap * 2 : 4096;
-        st->lat = mc_realloc(st->lat, st->cap * sizeof(*st->lat));
-    }
-    st->lat[st->nlat++] = ns;
-}
-
-static void stats_fail(struct stats *st, const char *why)
-{
-    st->errors++;
-    if (!st->first_error[0])
-        snprintf(st->first_error, sizeof(st->first_error), "%s", why);
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-    return x < y ? -1 : x > y;
-}
-
-/* Nearest-rank percentile in µs of sorted samples; 0 when there are none. */
-static double pct_us(const struct stats *st, double q)
-{
-    size_t rank;
-
-    if (st->nlat == 0)
-        return 0;
-    rank = (size_t)(q * (double)st->nlat + 0.999999);
-    if (rank < 1)
-        rank = 1;
-    if (rank > st->nlat)
-        rank = st->nlat;
-    return (double)st->lat[rank - 1] / 1000.0;
 }
 
 /* --- response checks ------------------------------------------------------------- */
@@ -193,19 +132,19 @@ static void on_done(struct mc_grpc_ccall *call, const struct mc_grpc_status *st,
     b->inflight--;
     if (st->code != MC_GRPC_OK) {
         snprintf(why, sizeof(why), "%s: %.160s", mc_grpc_code_name(st->code), st->message);
-        stats_fail(b->st, why);
+        bench_stats_fail(b->st, why);
     } else if (s->messages != 1 || !s->body_ok) {
         snprintf(why, sizeof(why), "status OK but %u messages, body %s", s->messages,
                  s->body_ok ? "ok" : "not a HealthResponse{status:\"ok\"}");
-        stats_fail(b->st, why);
+        bench_stats_fail(b->st, why);
     } else {
         b->st->ok++;
-        stats_add(b->st, now - s->start_ns);
+        bench_stats_add(b->st, now - s->start_ns);
         if (b->refill && now <= b->window_end_ns)
             b->in_window++;
     }
     if (b->refill && now < b->window_end_ns && start_call(b, s) != 0)
-        stats_fail(b->st, "cannot start a call");
+        bench_stats_fail(b->st, "cannot start a call");
 }
 
 /* Starts one unary call on slot s. MC_EINVAL only for bad options. */
@@ -253,7 +192,7 @@ static int drain(struct bench *b, uint64_t limit_ns)
 }
 
 /* n calls one after another; the latency samples are kept in st. */
-static int run_sequential(struct bench *b, uint64_t n, struct stats *st)
+static int run_sequential(struct bench *b, uint64_t n, struct bench_stats *st)
 {
     struct slot s = { 0 };
     uint64_t per_call = b->o->timeout_ms * 1000000ull + DRAIN_GRACE_NS;
@@ -271,7 +210,7 @@ static int run_sequential(struct bench *b, uint64_t n, struct stats *st)
 }
 
 /* Keeps concurrency calls in flight for seconds; returns the window in ns. */
-static int run_throughput(struct bench *b, struct stats *st, uint64_t *window_ns)
+static int run_throughput(struct bench *b, struct bench_stats *st, uint64_t *window_ns)
 {
     size_t n = (size_t)b->o->concurrency;
     struct slot *slots = mc_calloc(n, sizeof(*slots));
@@ -300,7 +239,7 @@ static int run_throughput(struct bench *b, struct stats *st, uint64_t *window_ns
 
 /* --- output ----------------------------------------------------------------------- */
 
-static cJSON *record_new(const struct bench *b, const char *kind, const struct stats *st)
+static cJSON *record_new(const struct bench *b, const char *kind, const struct bench_stats *st)
 {
     cJSON *r = cJSON_CreateObject();
 
@@ -315,81 +254,70 @@ static cJSON *record_new(const struct bench *b, const char *kind, const struct s
     cJSON_AddNumberToObject(r, "errors", (double)st->errors);
     if (st->first_error[0])
         cJSON_AddStringToObject(r, "first_error", st->first_error);
-    cJSON_AddNumberToObject(r, "p50_us", pct_us(st, 0.50));
-    cJSON_AddNumberToObject(r, "p90_us", pct_us(st, 0.90));
-    cJSON_AddNumberToObject(r, "p99_us", pct_us(st, 0.99));
-    cJSON_AddNumberToObject(r, "max_us", pct_us(st, 1.0));
+    cJSON_AddNumberToObject(r, "p50_us", bench_pct_us(st, 0.50));
+    cJSON_AddNumberToObject(r, "p90_us", bench_pct_us(st, 0.90));
+    cJSON_AddNumberToObject(r, "p99_us", bench_pct_us(st, 0.99));
+    cJSON_AddNumberToObject(r, "max_us", bench_pct_us(st, 1.0));
     return r;
 }
 
-static void record_print(cJSON *r)
-{
-    char *text = cJSON_PrintUnformatted(r);
-
-    if (!text)
-        abort();
-    printf("%s\n", text);
-    fflush(stdout);
-    cJSON_free(text);
-    cJSON_Delete(r);
-}
-
-static void summary(const struct bench *b, const char *kind, const struct stats *st)
+static void summary(const struct bench *b, const char *kind, const struct bench_stats *st)
 {
     fprintf(stderr, "%-8s %-5s %-10s %8llu calls %4llu errors  p50 %8.1f  p90 %8.1f  "
             "p99 %8.1f  max %9.1f us", b->o->target, codec_name(b->codec), kind,
             (unsigned long long)(st->ok + st->errors), (unsigned long long)st->errors,
-            pct_us(st, 0.50), pct_us(st, 0.90), pct_us(st, 0.99), pct_us(st, 1.0));
+            bench_pct_us(st, 0.50), bench_pct_us(st, 0.90), bench_pct_us(st, 0.99),
+            bench_pct_us(st, 1.0));
 }
 
 /* Warm-up (not reported), then the sequential measurement. */
 static int measure_latency(struct bench *b, uint64_t *errors)
 {
-    struct stats warm, st;
+    struct bench_stats warm, st;
     cJSON *r;
     int rc;
 
-    stats_init(&warm);
-    stats_init(&st);
+    bench_stats_init(&warm);
+    bench_stats_init(&st);
     rc = run_sequential(b, b->o->warmup, &warm);
     if (rc == 0)
         rc = run_sequential(b, b->o->calls, &st);
     st.errors += warm.errors;
     if (!st.first_error[0] && warm.first_error[0])
         memcpy(st.first_error, warm.first_error, sizeof(st.first_error));
-    qsort(st.lat, st.nlat, sizeof(*st.lat), cmp_u64);
+    bench_stats_sort(&st);
     r = record_new(b, "latency", &st);
     cJSON_AddNumberToObject(r, "warmup", (double)b->o->warmup);
-    record_print(r);
+    bench_record_print(r);
     summary(b, "latency", &st);
     fputc('\n', stderr);
     *errors += st.errors;
-    stats_release(&warm);
-    stats_release(&st);
+    bench_stats_release(&warm);
+    bench_stats_release(&st);
     return rc;
 }
 
 static int measure_throughput(struct bench *b, uint64_t *errors)
 {
-    struct stats st;
+    struct bench_stats st;
     uint64_t window_ns = 1;
     double rate;
     cJSON *r;
     int rc;
 
-    stats_init(&st);
+    bench_stats_init(&st);
     rc = run_throughput(b, &st, &window_ns);
-    qsort(st.lat, st.nlat, sizeof(*st.lat), cmp_u64);
+    bench_stats_sort(&st);
     rate = (double)b->in_window * 1e9 / (double)window_ns;
     r = record_new(b, "throughput", &st);
     cJSON_AddNumberToObject(r, "concurrency", (double)b->o->concurrency);
     cJSON_AddNumberToObject(r, "seconds", (double)window_ns / 1e9);
     cJSON_AddNumberToObject(r, "calls_per_s", rate);
-    record_print(r);
+    bench_record_print(r);
     summary(b, "throughput", &st);
     fprintf(stderr, "  %.0f calls/s (c=%llu)\n", rate, (unsigned long long)b->o->concurrency);
     *errors += st.errors;
-    stats_release(&st);
+    bench_stats_release(&st);
     return rc;
 }
 
@@ -415,12 +343,7 @@ static void usage(FILE *f)
 
 static int parse_num(const char *flag, const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
 {
-    if (mc_parse_u64(s, out) != 0 || *out < lo || *out > hi) {
-        fprintf(stderr, "micro_bench_grpc: %s wants a number in %llu..%llu, got '%s'\n", flag,
-                (unsigned long long)lo, (unsigned long long)hi, s);
-        return MC_EINVAL;
-    }
-    return 0;
+    return bench_parse_num("micro_bench_grpc", flag, s, lo, hi, out);
 }
 
 /* Parses "a,b" against two names; sets the matching flags. */
