@@ -26,7 +26,9 @@
     X(EEXIST, -11, "already exists")                                 \
     X(EADDR, -12, "cannot resolve or bind address")                  \
     X(ECONNREFUSED, -13, "connection refused")                       \
-    X(EUNSUPPORTED, -14, "unsupported")
+    X(EUNSUPPORTED, -14, "unsupported")                             \
+    X(ENOSPC, -15, "no space left on the disk")                      \
+    X(EROFS, -16, "the storage is read-only")
 
 enum mc_errno {
     MC_OK = 0,

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include <sqlite3.h>
@@ -88,6 +89,11 @@ int mc_storage_open(const char *profile, const char *home, struct mc_storage **o
         snprintf(dir, sizeof(dir), "%s/store", home);
         if (make_dir(dir, err, errlen) < 0)
             return MC_EIO;
+        /* sqlite says only "unable to open database file" on a read-only disk */
+        if (access(dir, W_OK) < 0) {
+            snprintf(err, errlen, "cannot write in '%s': %s", dir, strerror(errno));
+            return errno == EROFS ? MC_EROFS : MC_EIO;
+        }
         snprintf(path, sizeof(path), "%s/store.db", dir);
     } else if (strcmp(profile, "test") == 0) {
         snprintf(path, sizeof(path), ":memory:");
@@ -137,11 +143,19 @@ static sqlite3_stmt *stmt(struct mc_storage *s, enum stmt which)
     return s->st[which];
 }
 
+/* Logs sqlite's message; a full disk and a read-only file get codes of their
+ * own, so the user reads why rather than "i/o error". */
 static int db_error(struct mc_storage *s, sqlite3_stmt *q)
 {
+    int code = sqlite3_errcode(s->db) & 0xff;
+
     mc_log_error("store: %s", sqlite3_errmsg(s->db));
     if (q)
         sqlite3_reset(q);
+    if (code == SQLITE_FULL)
+        return MC_ENOSPC;
+    if (code == SQLITE_READONLY)
+        return MC_EROFS;
     return MC_EIO;
 }
 

@@ -61,8 +61,10 @@ def main():
         "Slow": grpc.unary_unary_rpc_method_handler(slow, ident, ident),
     }
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
+    # served as helloworld, and as stuck for the tests that need a second service
     server.add_generic_rpc_handlers(
-        (grpc.method_handlers_generic_handler("helloworld.Helloworld", handlers),))
+        (grpc.method_handlers_generic_handler("helloworld.Helloworld", handlers),
+         grpc.method_handlers_generic_handler("stuck.Helloworld", handlers)))
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     print("port %d" % port, flush=True)
