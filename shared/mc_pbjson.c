@@ -758,6 +758,53 @@ static bool next_number(struct numscan *ns, size_t *off, size_t *len)
     return false;
 }
 
+/* RFC 8259's number: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?. cJSON
+ * takes what strtod takes ("1.", "01", "+1"), which Go's decoder and every
+ * strict client refuse, and the text is kept to be sent on as it came. */
+static bool number_ok(const char *t, size_t n)
+{
+    size_t i = 0, d;
+
+    if (i < n && t[i] == '-')
+        i++;
+    if (i < n && t[i] == '0')
+        i++;
+    else if (i < n && t[i] >= '1' && t[i] <= '9')
+        while (i < n && t[i] >= '0' && t[i] <= '9')
+            i++;
+    else
+        return false;
+    if (i < n && t[i] == '.') {
+        for (d = ++i; i < n && t[i] >= '0' && t[i] <= '9'; i++)
+            ;
+        if (i == d)
+            return false;
+    }
+    if (i < n && (t[i] == 'e' || t[i] == 'E')) {
+        i++;
+        if (i < n && (t[i] == '+' || t[i] == '-'))
+            i++;
+        for (d = i; i < n && t[i] >= '0' && t[i] <= '9'; i++)
+            ;
+        if (i == d)
+            return false;
+    }
+    return i == n;
+}
+
+/* The offset of the first number token that is not RFC 8259's, or -1. */
+static long bad_number(const char *json, size_t len)
+{
+    struct numscan ns = { json, len, 0 };
+    size_t off, n;
+
+    while (next_number(&ns, &off, &n)) {
+        if (!number_ok(json + off, n))
+            return (long)off;
+    }
+    return -1;
+}
+
 /* Attaches each number's text; false when the scan and the tree disagree. */
 static bool attach_numbers(cJSON *item, struct numscan *ns)
 {
@@ -819,6 +866,11 @@ int mc_pbjson_parse(const char *json, size_t len, cJSON **out, struct mc_pbjson_
         cJSON_Delete(root);
         return fail(err, MC_EINVAL, "invalid json: trailing data at byte %zu",
                     (size_t)(end - json));
+    }
+    long bad = bad_number(json, len);
+    if (bad >= 0) {
+        cJSON_Delete(root);
+        return fail(err, MC_EINVAL, "invalid json: bad number at byte %ld", bad);
     }
     /* A disagreement would be a bug; fall back to the doubles rather than
      * attach a wrong text to a number. */

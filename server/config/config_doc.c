@@ -78,7 +78,9 @@ static cJSON *child_object(cJSON *parent, const char *name)
     if (cJSON_IsObject(c) && !is_leaf(c))
         return c;
     c = cJSON_CreateObject();
-    if (cJSON_HasObjectItem(parent, name))
+    /* case-sensitive on both sides: cJSON_HasObjectItem ignores case, so a
+     * key "A" beside "a" was neither added nor replaced (found by fuzz_config_path) */
+    if (cJSON_GetObjectItemCaseSensitive(parent, name))
         cJSON_ReplaceItemInObjectCaseSensitive(parent, name, c);
     else
         cJSON_AddItemToObject(parent, name, c);
@@ -176,7 +178,7 @@ static void put_leaf(cJSON *parent, const char *name, const cJSON *value,
 {
     cJSON *leaf = make_leaf(value, sc);
 
-    if (cJSON_HasObjectItem(parent, name))
+    if (cJSON_GetObjectItemCaseSensitive(parent, name))
         cJSON_ReplaceItemInObjectCaseSensitive(parent, name, leaf);
     else
         cJSON_AddItemToObject(parent, name, leaf);

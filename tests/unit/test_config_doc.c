@@ -96,6 +96,24 @@ static void test_upstream_transcript_and_missing(void **state)
     assert_string_equal(get(f, "", false), "{\"a\":{\"b\":1}}");
 }
 
+/* Keys differing only in case are different keys (regression: "A" beside "a"
+ * was silently dropped, found by fuzz_config_path). */
+static void test_keys_are_case_sensitive(void **state)
+{
+    struct fx *f = *state;
+
+    set(f, "a.b", "1", false);
+    set(f, "A.b", "2", false);
+    set(f, "a.B", "3", false);
+    assert_string_equal(get(f, "A.b", false), "2");
+    assert_string_equal(get(f, "a", false), "{\"B\":3,\"b\":1}");
+    set(f, "A", "{\"c\":4}", false);
+    assert_string_equal(get(f, "A", false), "{\"b\":2,\"c\":4}");
+    set(f, "a", "5", false);
+    assert_string_equal(get(f, "a", false), "5");
+    assert_string_equal(get(f, "A.c", false), "4");
+}
+
 static void test_replace_and_merge(void **state)
 {
     struct fx *f = *state;
@@ -167,6 +185,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_seed_walkthrough, setup, teardown),
         cmocka_unit_test_setup_teardown(test_upstream_transcript_and_missing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_replace_and_merge, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keys_are_case_sensitive, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exact_numbers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_secrets_are_sealed_in_storage, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors_leave_the_document_unchanged, setup, teardown),

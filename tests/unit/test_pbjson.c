@@ -1058,9 +1058,31 @@ static void test_arena_allocator(void **state)
     mc_arena_release(&arena);
 }
 
+/* Numbers follow RFC 8259, not strtod: their text is kept and sent on, so
+ * "1." or "01" would reach strict clients (found by fuzz_config_path). */
+static void test_parse_number_grammar(void **state)
+{
+    static const char *const bad[] = { "1.", "[1.]", "01", "-", "1e", "1e+", "+1", "-01",
+                                       "{\"a\":.5}", "[0x10]" };
+    static const char *const good[] = { "0", "-0", "1.5", "1e5", "1E+2", "-1.5e-3",
+                                        "3E666666", "[\"01\",\"1.\"]", "{\"a\":[0,10]}" };
+    cJSON *j;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(mc_pbjson_parse(bad[i], strlen(bad[i]), &j, NULL), MC_EINVAL);
+        assert_null(j);
+    }
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        assert_int_equal(mc_pbjson_parse(good[i], strlen(good[i]), &j, NULL), MC_OK);
+        cJSON_Delete(j);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_parse_number_grammar),
         cmocka_unit_test(test_round_trip_every_proto),
         cmocka_unit_test(test_registry_service_text),
         cmocka_unit_test(test_empty_message_and_defaults),
