@@ -48,6 +48,9 @@ extern const struct mc_cmd mc_cmd_cli;
 /* `micro server` (commands.c wraps server/server.h's mc_server_main) */
 extern const struct mc_cmd mc_cmd_server;
 
+/* `micro web`: the web dashboard alone (cmd_web.c runs server/web) */
+extern const struct mc_cmd mc_cmd_web;
+
 /*
  * Dynamic commands (dynamic.c, spec §3.3): `micro <service> [handler]
  * [endpoint] --field=value`, resolved from the registry's endpoint schemas.

@@ -6,6 +6,7 @@ MICRO_DEBIAN_PACKAGES=(
   libgit2-dev libsodium-dev libcurl4-openssl-dev libreadline-dev libncurses-dev libcmocka-dev
   clang libclang-rt-14-dev
   python3 python3-grpcio curl jq tmux procps zsh
+  chromium   # the web dashboard's browser tests (tests/web; they also need node and npm)
 )
 
 micro_install_deps() {
@@ -13,6 +14,10 @@ micro_install_deps() {
   for p in "${MICRO_DEBIAN_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done
+  # the web tests' driver: node and npm, from whatever package provides them here
+  # (Debian splits npm out of nodejs; other builds of nodejs include it)
+  command -v node >/dev/null || missing+=(nodejs)
+  command -v npm >/dev/null || missing+=(npm)
   [ ${#missing[@]} -eq 0 ] && return 0
   echo "Installing: ${missing[*]}"
   local sudo=""

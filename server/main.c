@@ -53,7 +53,9 @@ static int start_frontends(struct server *s)
     if (mc_api_listen(s->api, s->settings.api_address, err, sizeof(err)) < 0)
         goto fail;
     mc_log_info("API gateway listening on %s", mc_api_addr(s->api));
-    s->web = mc_web_new(s->loop, s->rpc);
+    s->web = mc_web_new(s->loop, &(struct mc_web_options){
+                                     .api_address = mc_api_addr(s->api),
+                                     .proxy_address = mc_rpc_grpc_addr(s->proxy) });
     if (mc_web_listen(s->web, s->settings.web_address, err, sizeof(err)) < 0)
         goto fail;
     mc_log_info("web dashboard listening on %s", mc_web_addr(s->web));

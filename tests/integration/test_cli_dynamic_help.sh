@@ -9,7 +9,7 @@ micro_start_server "$@"
 export MICRO_PROXY=$PROXY_ADDR
 "$MICRO_BIN" login --username admin --password micro >/dev/null || fail "login"
 
-shadowed=" config store auth network "
+shadowed=" config store auth network web "   # builtins that shadow a service's dynamic command
 checked=0
 for svc in $("$MICRO_BIN" services); do
   case "$shadowed" in *" $svc "*) continue ;; esac

@@ -13,9 +13,11 @@ headers=$(curl -fsS -D - -o /dev/null -H 'Origin: http://example.test' "http://$
 expect_contains "CORS origin" "$headers" "Access-Control-Allow-Origin: http://example.test"
 expect_contains "CORS credentials" "$headers" "Access-Control-Allow-Credentials: true"
 
-# The web dashboard answers on its own address.
-code=$(curl -s -o /dev/null -w '%{http_code}' "http://$WEB_ADDR/")
-expect_eq "web GET /" "$code" "200"
+# The web dashboard answers on its own address (its pages want a login first).
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://$WEB_ADDR/login")
+expect_eq "web GET /login" "$code" "200"
+code=$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' "http://$WEB_ADDR/")
+expect_eq "web GET / without a token" "$code" "302 http://$WEB_ADDR/login"
 
 # State directory exists and is private.
 expect_eq "MICRO_HOME mode" "$(stat -c %a "$MICRO_HOME")" "700"
