@@ -97,10 +97,10 @@ static const struct mc_flag global_flags[] = {
 
 static const struct mc_cmd *const builtins[] = {
     &mc_cmd_auth, &mc_cmd_call, &mc_cmd_cli, &mc_cmd_completion, &mc_cmd_config,
-    &mc_cmd_debug, &mc_cmd_env, &mc_cmd_get, &cmd_help, &mc_cmd_kill,
-    &mc_cmd_login, &mc_cmd_logout, &mc_cmd_logs, &mc_cmd_network, &mc_cmd_new,
-    &mc_cmd_run, &mc_cmd_server, &mc_cmd_services, &mc_cmd_status, &mc_cmd_store,
-    &mc_cmd_stream, &mc_cmd_update, &mc_cmd_user, &mc_cmd_web,
+    &mc_cmd_dashboard, &mc_cmd_debug, &mc_cmd_env, &mc_cmd_get, &cmd_help,
+    &mc_cmd_kill, &mc_cmd_login, &mc_cmd_logout, &mc_cmd_logs, &mc_cmd_network,
+    &mc_cmd_new, &mc_cmd_run, &mc_cmd_server, &mc_cmd_services, &mc_cmd_status,
+    &mc_cmd_store, &mc_cmd_stream, &mc_cmd_update, &mc_cmd_user, &mc_cmd_web,
     /* hidden: what the shell completion scripts call */
     &mc_cmd_complete, &mc_cmd_complete_nodesc,
     NULL,

@@ -36,6 +36,9 @@ extern const struct mc_cmd mc_cmd_kill;
 extern const struct mc_cmd mc_cmd_status;
 extern const struct mc_cmd mc_cmd_logs;
 
+/* the terminal dashboard, `micro dashboard` (dashboard.c) */
+extern const struct mc_cmd mc_cmd_dashboard;
+
 /* shell completion: `completion bash|zsh` and the hidden `__complete` the
  * scripts call, cobra's protocol (cmd_complete.c) */
 extern const struct mc_cmd mc_cmd_completion;
@@ -47,6 +50,9 @@ extern const struct mc_cmd mc_cmd_cli;
 
 /* `micro server` (commands.c wraps server/server.h's mc_server_main) */
 extern const struct mc_cmd mc_cmd_server;
+
+/* `micro web`: the web dashboard alone (cmd_web.c runs server/web) */
+extern const struct mc_cmd mc_cmd_web;
 
 /* `micro web`: the web dashboard alone (cmd_web.c runs server/web) */
 extern const struct mc_cmd mc_cmd_web;
