@@ -48,6 +48,8 @@ static int ask(struct mc_cli *cli, const char *prompt, bool secret, char *buf, s
 {
     int rc = mc_tty_read_line(cli->out, prompt, secret, buf, len);
 
+    if (rc == MC_ECANCELED)
+        return MC_TTY_CANCELED_EXIT; /* Ctrl-C in the prompt: nothing more to say */
     if (rc == MC_ETOOBIG)
         return mc_cli_fail_local(cli, "input too long");
     if (rc < 0 && rc != MC_ECLOSED)
@@ -69,13 +71,14 @@ static int login(struct mc_cli *cli, const struct mc_args *a)
             return rc;
         u = user;
     }
-    if ((rc = forget_token(cli)) != 0)
-        return rc;
     if (!p || !*p) {
         if ((rc = ask(cli, "Enter password: ", true, pass, sizeof(pass))) != 0)
             return rc;
         p = pass;
     }
+    /* only now: a login abandoned at the password leaves the old one */
+    if ((rc = forget_token(cli)) != 0)
+        return rc;
     mc_cli_failure_init(&f);
     mc_token_init(&tok);
     if (mc_cli_token_request(cli, u, p, NULL, LOGIN_TOKEN_EXPIRY_S, &tok, &f) < 0)

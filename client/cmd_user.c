@@ -129,6 +129,8 @@ static int read_secret(struct mc_cli *cli, const char *prompt, char *buf, size_t
 {
     int rc = mc_tty_read_line(cli->out, prompt, true, buf, len);
 
+    if (rc == MC_ECANCELED)
+        return MC_TTY_CANCELED_EXIT; /* Ctrl-C in the prompt: nothing more to say */
     if (rc == MC_ETOOBIG)
         return mc_cli_fail_local(cli, "input too long");
     if (rc < 0 && rc != MC_ECLOSED)

@@ -35,6 +35,12 @@
 #include "mc_common.h"
 #include "schema_cache.h"
 #include "userconf.h"
+
+#include "auth.pb-c.h"
+#include "debug.pb-c.h"
+#include "registry.pb-c.h"
+#include "router.pb-c.h"
+
 #include "mc_banned.h"
 
 #define COMP_MAX_CANDIDATES 4096 /* more are dropped: no shell shows that many usefully */
@@ -331,6 +337,43 @@ static void add_command_words(struct comp *c, const char *alias, const cJSON *sv
 
 /* ---- request fields -------------------------------------------------------------- */
 
+/*
+ * Enums the client knows by their Go type name: those of our protos, compiled
+ * in. A registry schema names an enum field's type and nothing more (spec
+ * §5.4: no values), so the values of any other enum are not known here.
+ */
+static const ProtobufCEnumDescriptor *const known_enums[] = {
+    &auth__access__descriptor,
+    &debug__span_type__descriptor,
+    &registry__event_type__descriptor,
+    &router__event_type__descriptor,
+};
+
+static void add_enum_values(struct comp *c, const char *type, const char *prefix)
+{
+    char word[COMP_WORD_MAX];
+
+    for (size_t i = 0; i < MC_ARRAY_LEN(known_enums); i++) {
+        const ProtobufCEnumDescriptor *e = known_enums[i];
+        if (strcmp(e->short_name, type) != 0)
+            continue;
+        for (unsigned k = 0; k < e->n_values; k++) {
+            snprintf(word, sizeof(word), "%s%s", prefix, e->values[k].name);
+            add(c, word, type); /* the same name in two protos: add() keeps one */
+        }
+    }
+}
+
+/* The values a field of this Go type can take, when they are known: bools
+ * and the known enums; any other value is the user's to type. */
+static void add_typed_values(struct comp *c, const char *type, const char *prefix)
+{
+    if (strcmp(type, "bool") == 0)
+        add_bools(c, prefix);
+    else
+        add_enum_values(c, type, prefix);
+}
+
 struct field_walk {
     struct comp *c;
     bool dashes;       /* render every separator (and '_' in names) as '-' */
@@ -390,9 +433,9 @@ static void complete_fields(struct comp *c, const cJSON *request)
     size_t skip = strspn(p, "-");
     snprintf(name, sizeof(name), "%.*s", (int)(eq - p - (ptrdiff_t)skip), p + skip);
     w.want = name;
-    if (mc_schema_fields(request, '_', on_field, &w) == 1 && strcmp(w.type, "bool") == 0) {
+    if (mc_schema_fields(request, '_', on_field, &w) == 1) {
         snprintf(prefix, sizeof(prefix), "%.*s", (int)(eq - p + 1), p);
-        add_bools(c, prefix);
+        add_typed_values(c, w.type, prefix);
     }
 }
 
@@ -437,8 +480,7 @@ static void complete_dynamic(struct comp *c, int n, const char *const *w)
     if (value_of) {
         char type[128];
         field_type(request, value_of, type, sizeof(type));
-        if (strcmp(type, "bool") == 0)
-            add_bools(c, "");
+        add_typed_values(c, type, "");
     } else if (c->partial[0] == '-') {
         complete_fields(c, request);
     } else if (argc == 1) {

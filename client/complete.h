@@ -6,8 +6,9 @@
  * word, it proposes candidates from the command table (builtins, subcommands,
  * flags), the environments, and, through the session's schema cache
  * (schema_cache.h), service names, endpoint commands and request fields as
- * `--field=` (nested paths, with their types as descriptions), enum values and
- * bools. Store and config keys come from the server when it answers fast.
+ * `--field=` (nested paths, with their types as descriptions), and the values
+ * of bools and of enums the client knows (our protos' enums: a registry schema
+ * gives an enum field's type name, never its values). Store and config keys come from the server when it answers fast.
  *
  * Time bound: every server access is limited by the caller's budget (a dead
  * server never hangs a shell): past it the engine answers from what it has

@@ -22,8 +22,10 @@
 
 #include "cmd.h"
 #include "commands.h"
+#include "guide.h"
 #include "mc_common.h"
 #include "output.h"
+#include "tty_input.h"
 
 #define USAGE_ERR_MAX 512
 
@@ -218,7 +220,20 @@ static int run_unknown(struct mc_dispatch *d, int argc, char **argv)
         return run_plugin(d, exe, argc, argv);
     if (open_session(d) != 0)
         return 1;
-    int rc = mc_dynamic_run(&d->cli, argc, argv);
+    /* `--edit`: the fields are asked for on the terminal first (guide.h); the
+     * prompt has done so already, so the words that reach here have none */
+    struct mc_guided g = { 0 };
+    int guided = 0;
+    if (mc_guide_has_edit(argc, argv))
+        guided = mc_guide(&d->cli, argc, argv, true,
+                          isatty(STDIN_FILENO) ? mc_guide_tty_read : NULL, NULL, &g);
+    if (guided < 0) {
+        mc_guided_release(&g);
+        return guided == MC_ECANCELED ? MC_TTY_CANCELED_EXIT : 1;
+    }
+    int rc = guided ? mc_dynamic_run(&d->cli, g.argc, g.argv)
+                    : mc_dynamic_run(&d->cli, argc, argv);
+    mc_guided_release(&g);
     if (rc == MC_DYNAMIC_NOT_A_SERVICE) {
         fprintf(stderr, "Unrecognized micro command: %s. Please refer to 'micro --help'\n",
                 argv[0]);

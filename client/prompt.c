@@ -31,9 +31,10 @@
 #include "cmd.h"
 #include "commands.h"
 #include "complete.h"
-#include "dynamic.h"
+#include "guide.h"
 #include "guided.h"
 #include "mc_common.h"
+#include "regwatch.h"
 #include "schema_cache.h"
 #include "script.h"
 #include "transport.h"
@@ -264,6 +265,7 @@ static struct mc_dispatch *session; /* the prompt's, for readline's callbacks */
 static struct mc_completions comps; /* the last answer, for the listing */
 static size_t comp_next;
 static uint64_t services_at;         /* when the service lists were last fetched */
+static struct mc_regwatch *watches[2]; /* the live lists: "micro", then the namespace */
 
 int mc_prompt_words(const char *line, size_t start, struct mc_script_line *l, char ***words,
                     int *nwords)
@@ -292,8 +294,52 @@ int mc_prompt_words(const char *line, size_t start, struct mc_script_line *l, ch
     return 0;
 }
 
-/* A service started a moment ago completes: the lists are refetched once
- * they are older than a second, within the Tab's budget. */
+/* The registry watches of the session's domains (regwatch.h). */
+static void watches_start(const struct mc_cli *cli)
+{
+    watches[0] = mc_regwatch_start(cli, "micro");
+    if (strcmp(cli->namespace_, "micro") != 0)
+        watches[1] = mc_regwatch_start(cli, cli->namespace_);
+}
+
+static void watches_stop(void)
+{
+    for (size_t i = 0; i < MC_ARRAY_LEN(watches); i++) {
+        mc_regwatch_stop(watches[i]);
+        watches[i] = NULL;
+    }
+}
+
+/* After `env set` or `user namespace set`: watch where the session now is. */
+static void watches_follow(const struct mc_cli *cli)
+{
+    if (watches[0] && mc_regwatch_follows(watches[0], cli))
+        return;
+    watches_stop();
+    watches_start(cli);
+}
+
+/* Hands the watches' lists to the schema cache, where completion reads them;
+ * false when a watch is not live (then the lists are fetched). */
+static bool services_from_watches(struct mc_cli *cli)
+{
+    char **names[MC_ARRAY_LEN(watches)] = { NULL };
+    bool live = watches[0] != NULL;
+
+    for (size_t i = 0; i < MC_ARRAY_LEN(watches) && live; i++)
+        live = !watches[i] || mc_regwatch_names(watches[i], &names[i]) == 0;
+    for (size_t i = 0; i < MC_ARRAY_LEN(watches); i++) {
+        if (live && names[i])
+            mc_schema_cache_set_services(cli, i == 0 ? "micro" : cli->namespace_,
+                                         (const char *const *)names[i]);
+        mc_schema_names_free(names[i]);
+    }
+    return live;
+}
+
+/* Without a live watch, a service started a moment ago still completes: the
+ * lists are refetched once they are older than a second, within the Tab's
+ * budget. */
 static void refresh_services(struct mc_cli *cli)
 {
     uint64_t now = mc_now_ms();
@@ -358,7 +404,7 @@ static char **complete(const char *text, int start, int end)
         words[i] = prev[i];
     words[nprev] = text;
     struct mc_cli *cli = &session->cli;
-    if (wants_services(prev, nprev))
+    if (wants_services(prev, nprev) && !services_from_watches(cli))
         refresh_services(cli);
     mc_complete(cli, nprev + 1, words, MC_PROMPT_BUDGET_MS, &comps);
     free(words);
@@ -409,74 +455,11 @@ static int guided_read(void *ud, const char *prompt, char **line)
     return rc;
 }
 
-/* A cheap look at the words before any registry lookup. */
-static bool maybe_guided(int argc, char **argv)
-{
-    int args = 0, flags = 0;
-    for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "--edit") || !strcmp(argv[i], "--edit=true"))
-            return true;
-        if (argv[i][0] == '-')
-            flags++;
-        else
-            args++;
-    }
-    return args >= 2 && flags == 0;
-}
-
-/* The request Value of the endpoint argv names, or NULL; *svc owns it. */
-static const cJSON *request_of(struct mc_cli *cli, int argc, char **argv, cJSON **svc)
-{
-    char domain[MC_CLI_NAME_MAX], ep[MC_DYN_NAME_MAX], err[256];
-    const char *args[MC_DYN_MAX_WORDS];
-    struct mc_cli_failure f;
-    int n = 0;
-
-    for (int i = 0; i < argc && n < MC_DYN_MAX_WORDS; i++)
-        if (argv[i][0] != '-')
-            args[n++] = argv[i];
-    if (mc_dyn_endpoint(n, args, ep, sizeof(ep), err, sizeof(err)) != 0)
-        return NULL;
-    mc_cli_failure_init(&f);
-    const cJSON *endpoint = NULL;
-    for (int refresh = 0; refresh < 2 && !endpoint; refresh++) {
-        cJSON_Delete(*svc);
-        *svc = NULL;
-        if (mc_dyn_lookup(cli, argv[0], refresh, svc, domain, NULL, &f) != 0)
-            break;
-        endpoint = mc_schema_endpoint(*svc, ep);
-    }
-    mc_cli_failure_release(&f);
-    return endpoint ? mc_schema_endpoint_request(endpoint) : NULL;
-}
-
-/*
- * For a dynamic command that asks to be guided, asks for its fields and fills
- * g with the words to run. Returns 1 (g filled), 0 (not guided: run argv as
- * it is), or MC_ECANCELED / another error (already reported: run nothing).
- */
+/* For a dynamic command that asks to be guided (guide.h), with readline as
+ * the reader. */
 static int guide(struct mc_dispatch *d, int argc, char **argv, struct mc_guided *g)
 {
-    const struct mc_cmd *root = mc_commands_root();
-    char plugin[PATH_LEN], err[512];
-    int consumed;
-    bool edit;
-
-    if (argc < 1 || mc_cmd_find(root, argc, argv, &consumed) || !maybe_guided(argc, argv) ||
-        mc_dispatch_find_plugin(argv[0], plugin, sizeof(plugin)) == 0)
-        return 0;
-    cJSON *svc = NULL;
-    const cJSON *request = request_of(&d->cli, argc, argv, &svc);
-    int rc = 0;
-    if (request && mc_guided_wanted(argc, argv, request, &edit)) {
-        rc = mc_guided_fill(argc, argv, request, guided_read, NULL, stderr, g, err, sizeof(err));
-        if (rc == 0)
-            rc = 1;
-        else if (rc != MC_ECANCELED)
-            fprintf(stderr, "%s\n", err);
-    }
-    cJSON_Delete(svc);
-    return rc;
+    return mc_guide(&d->cli, argc, argv, false, guided_read, NULL, g);
 }
 
 /* ---- the loop ------------------------------------------------------------------------ */
@@ -614,6 +597,7 @@ static void loop_run(struct loop *lp)
             break;
         run_line(lp, line);
         free(line);
+        watches_follow(&lp->d->cli);
         if (strcmp(hist_env, lp->d->cli.env) != 0) {
             /* `env set`: that environment's history from now on */
             history_close();
@@ -644,7 +628,9 @@ int mc_prompt_run(struct mc_dispatch *d)
     signals_install(&sigs);
     mc_transport_set_cancel(&interrupted);
     history_open(&d->cli);
+    watches_start(&d->cli);
     loop_run(&lp);
+    watches_stop();
     history_close();
     mc_completions_release(&comps);
     mc_transport_set_cancel(NULL);

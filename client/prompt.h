@@ -8,10 +8,13 @@
  * (`local:micro> `) and follows `env set` and `user namespace set`.
  *
  * Around the loop: Tab completion from complete.h with each candidate's
- * description listed, the registry's service list refreshed when it is older
- * than a second at completion time (a new service completes without a
- * restart); guided calls (guided.h) for `<service> <endpoint> --edit` and
- * bare endpoints; history per environment in <MICRO_HOME>/history/<env>
+ * description listed, service names from a registry watch kept by a thread
+ * (regwatch.h: a service started or stopped a moment ago is completed or not
+ * without a restart, and Tab makes no call for the list; while the watch is
+ * not live the list is refetched when older than a second); guided calls
+ * (guide.h) for `<service> <endpoint> --edit` and bare endpoints; a Ctrl-C
+ * at a command's own question (login's password, tty_input.h) abandons that
+ * command only; history per environment in <MICRO_HOME>/history/<env>
  * (0600, the last MC_PROMPT_HISTORY_MAX lines, appended as typed, Ctrl-R
  * searches it); Ctrl-C clears the line, cancels a running call
  * (mc_transport_set_cancel) or abandons a guided request, and the prompt
@@ -28,7 +31,7 @@
 
 #define MC_PROMPT_HISTORY_MAX 10000 /* lines kept per environment */
 #define MC_PROMPT_BUDGET_MS 300     /* server time one Tab may spend (complete.h) */
-#define MC_PROMPT_SERVICES_MAX_AGE_MS 1000 /* the service list is refetched when older */
+#define MC_PROMPT_SERVICES_MAX_AGE_MS 1000 /* without a live watch, the list is refetched when older */
 
 /*
  * Runs the prompt on the terminal until the user leaves; returns the exit

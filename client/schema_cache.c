@@ -454,6 +454,17 @@ int mc_schema_cache_services(struct mc_cli *cli, const char *domain, bool refres
     return 0;
 }
 
+void mc_schema_cache_set_services(struct mc_cli *cli, const char *domain,
+                                  const char *const *names)
+{
+    struct mc_schema_cache *c = mc_schema_cache_of(cli);
+    cJSON *arr = cJSON_CreateArray();
+
+    for (const char *const *p = names; p && *p; p++)
+        cJSON_AddItemToArray(arr, cJSON_CreateString(*p));
+    mem_put(c, domain, LIST_KEY, arr, c->now());
+}
+
 void mc_schema_names_free(char **names)
 {
     if (!names)

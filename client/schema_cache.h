@@ -84,6 +84,15 @@ int mc_schema_cache_services(struct mc_cli *cli, const char *domain, bool refres
                              char ***names, struct mc_cli_failure *f);
 void mc_schema_names_free(char **names);
 
+/*
+ * Makes names (sorted, unique, NULL-terminated; copied) the domain's list of
+ * services as if just fetched, in memory only: the prompt's registry watch
+ * (regwatch.h) knows the list better than a fetch, and hands it over before
+ * each completion so that completion makes no call for it.
+ */
+void mc_schema_cache_set_services(struct mc_cli *cli, const char *domain,
+                                  const char *const *names);
+
 /* ---- reading an entry (pure; borrowed results live as long as svc) -------------- */
 
 /* The endpoint named name ("Registry.GetService"): an exact match, else the one

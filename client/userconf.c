@@ -96,7 +96,9 @@ static int write_atomic(const char *path, const char *data, size_t len, char *er
     int fd, saved;
 
     mc_buf_init(&tmp, 4096 + strlen(path));
-    if (mc_buf_appendf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0) {
+    /* the thread id too: the prompt's registry watch may refresh the token
+     * (and so write these files) while the prompt's own command does */
+    if (mc_buf_appendf(&tmp, "%s.tmp.%ld.%ld", path, (long)getpid(), (long)gettid()) < 0) {
         seterr(err, errlen, "cannot write '%s': path too long", path);
         return MC_EIO;
     }

@@ -41,6 +41,10 @@ run --help
 grep -Eq '^   completion +Generate the autocompletion script for the specified shell$' "$T/out" \
   || fail "--help does not list completion"
 grep -q '__complete' "$T/out" && fail "--help lists the hidden __complete"
+# every command in alphabetical order, completion and cli among the others (help last, as urfave)
+names=$(sed -n '/^COMMANDS:/,/^$/p' "$T/out" | sed -n 's/^   \([a-z_-]*\)[ ,].*/\1/p' | grep -vx help)
+expect_eq "--help lists cli" "$(grep -cx cli <<<"$names")" "1"
+expect_eq "--help's commands sorted" "$names" "$(LC_ALL=C sort <<<"$names")"
 
 # --- cobra's protocol ----------------------------------------------------------------
 D4="Completion ended with directive: ShellCompDirectiveNoFileComp\n"

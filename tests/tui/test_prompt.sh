@@ -5,7 +5,10 @@
 # capture-pane: completion of a builtin, a service, an endpoint and a nested
 # field with its type listed; a call; a guided call and a cancelled one;
 # Ctrl-C clearing the line and cancelling a Registry.Watch stream; a service
-# registered while the prompt runs completing within a second; history kept
+# registered while the prompt runs completing at once and a deregistered one
+# no longer completing (the registry watch); Ctrl-C at login's password in
+# the prompt and in one-shot use (exit 130, echo back); one-shot --edit on a
+# terminal and refused without one; leaving promptly; history kept
 # across a restart in history/<env> (0600); `micro cli` and `exit N`; and the
 # terminal sane (echo, icanon) after the prompt exits.
 source "$(dirname "$0")/../integration/lib.sh"
@@ -24,6 +27,11 @@ register() {
         \"request\":{\"name\":\"Request\",\"type\":\"Request\",\"values\":[{\"name\":\"name\",\"type\":\"string\"}]},
         \"response\":{\"name\":\"Response\",\"type\":\"Response\",\"values\":[{\"name\":\"msg\",\"type\":\"string\"}]}}],
       \"options\":{\"ttl\":\"300\",\"domain\":\"micro\"}}" >/dev/null || fail "cannot register $1"
+}
+deregister() {
+  "$GRPC_CALL" -m authorization="Bearer $TOKEN" "$PROXY_ADDR" /registry.Registry/Deregister \
+    "{\"name\":\"$1\",\"version\":\"latest\",\"nodes\":[{\"id\":\"$1-1\",\"address\":\"$HELLO_ADDR\"}],
+      \"options\":{\"domain\":\"micro\"}}" >/dev/null || fail "cannot deregister $1"
 }
 register helloworld
 run login --username admin --password micro
@@ -130,15 +138,40 @@ keys 'services' Enter
 screen_has '^helloworld$'
 last_line_is '^local:micro> $'
 
-# --- a service registered now completes within a second, same prompt --------------------
+# --- the registry is watched: a service registered now completes at once (well within
+# the second the list used to be refetched after), and one deregistered stops completing
 fresh
 keys 'gree' Tab
 sleep 0.2
 last_line_is '^local:micro> gree$'
 register greeter
-sleep 1.1
+sleep 0.3
 keys Tab
 last_line_is '^local:micro> greeter $'
+fresh
+deregister greeter
+sleep 0.3
+keys 'gree' Tab
+sleep 0.2
+last_line_is '^local:micro> gree$'
+keys Tab Tab
+sleep 0.2
+screen | grep -q '^greeter' && fail "a deregistered service is still listed: $(screen)"
+register greeter
+sleep 0.3
+fresh
+keys 'gree' Tab
+last_line_is '^local:micro> greeter $'
+
+# --- Ctrl-C at login's password abandons the login only: the prompt stays, still logged in
+fresh
+keys 'login --username admin' Enter
+last_line_is '^Enter password: $'
+keys 'sec' C-c
+last_line_is '^local:micro> $'
+keys 'store write k1 v1' Enter
+keys 'store read k1' Enter
+screen_has '^v1$'
 
 # --- help from the table -----------------------------------------------------------------
 fresh
@@ -147,9 +180,14 @@ screen_has '^   micro store - Commands for accessing the store$'
 last_line_is '^local:micro> $'
 
 # --- leaving, history, the terminal afterwards -----------------------------------------------
+# the registry watch's thread is stopped and joined at once, not after a poll timeout
 fresh
+t0=$(date +%s%N)
 keys C-d
 last_line_is '^bash\$ $'
+left_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ "$left_ms" -lt 500 ] || fail "leaving the prompt took ${left_ms} ms: $(screen)"
+echo "left the prompt in ${left_ms} ms (tmux polling included)"
 screen | grep -q 'Sanitizer' && fail "the prompt reported a sanitizer error: $(screen)"
 HIST="$CLI_HOME/history/local"
 [ -f "$HIST" ] || fail "no history file"
@@ -161,7 +199,7 @@ last_line_is '^local:micro> $'
 keys Up
 last_line_is '^local:micro> help store *$'
 keys Up
-last_line_is '^local:micro> services *$'
+last_line_is '^local:micro> store read k1 *$'
 keys C-r 'Bob'
 screen_has "\(reverse-i-search\)\`Bob': helloworld call --name=Bob"
 keys C-g
@@ -173,6 +211,26 @@ keys 'echo "rc=$?"' Enter
 screen_has '^rc=3$'
 keys 'clear; stty -a | tr " ;" "\n\n" | grep -Ex -- "-?(echo|icanon|isig)" | tr "\n" " "; echo' Enter
 screen_has '^isig icanon echo $'
+
+# one-shot login: Ctrl-C at the password exits 130 with echo back on
+keys 'clear; micro login --username admin' Enter
+last_line_is '^Enter password: $'
+keys C-c
+last_line_is '^bash\$ $'
+keys 'echo "rc=$?"' Enter
+screen_has '^rc=130$'
+keys 'clear; stty -a | grep -Eo -- "(^| )-?echo( |$)" | tr -d " "' Enter
+screen_has '^echo$'
+
+# one-shot --edit: the fields are asked for on the terminal; without one, a clear refusal
+keys 'clear; micro helloworld call --edit' Enter
+last_line_is '^name \(string\) => $'
+keys 'Ann' Enter
+screen_has '"msg": "Hello Ann"'
+last_line_is '^bash\$ $'
+keys 'clear; micro helloworld call --edit </dev/null; echo "rc=$?"' Enter
+screen_has '^--edit asks for the request.s fields on a terminal; stdin is not one: give the fields as flags$'
+screen_has '^rc=1$'
 
 # SIGTERM while the prompt waits: the terminal is restored before micro dies
 keys 'clear; micro' Enter

@@ -290,6 +290,42 @@ static void test_request_fields(void **state)
     assert_string_equal(complete(&fx->cli, BUDGET, 3, "helloworld", "nope", "--"), "");
 }
 
+/* A service whose request has enum fields: one of a type the client knows from
+ * its protos (auth's Access), nested, and one of a type it cannot know. */
+static const char rules_json[] =
+    "{\"name\":\"guard\",\"version\":\"latest\",\"endpoints\":["
+    "{\"name\":\"Guard.Create\",\"request\":{\"name\":\"CreateRequest\","
+    "\"type\":\"CreateRequest\",\"values\":["
+    "{\"name\":\"rule\",\"type\":\"Rule\",\"values\":["
+    "{\"name\":\"access\",\"type\":\"Access\"},{\"name\":\"id\",\"type\":\"string\"}]},"
+    "{\"name\":\"kind\",\"type\":\"EventType\"},"
+    "{\"name\":\"color\",\"type\":\"Color\"}]}}]}";
+
+static void test_enum_values(void **state)
+{
+    struct fixture *fx = *state;
+
+    cache_file(fx, "guard", "service", rules_json);
+    assert_string_equal(complete(&fx->cli, BUDGET, 3, "guard", "create", "--rule_access="),
+                        "--rule_access=UNKNOWN|Access --rule_access=GRANTED|Access "
+                        "--rule_access=DENIED|Access");
+    assert_int_equal(last.directive, MC_COMP_NOFILE);
+    assert_string_equal(complete(&fx->cli, BUDGET, 3, "guard", "create", "--rule-access=G"),
+                        "--rule-access=GRANTED|Access");
+    /* as the next word */
+    assert_string_equal(complete(&fx->cli, BUDGET, 4, "guard", "create", "--rule_access", "D"),
+                        "DENIED|Access");
+    /* registry's and router's EventType have the same values: each listed once */
+    assert_string_equal(complete(&fx->cli, BUDGET, 3, "guard", "create", "--kind="),
+                        "--kind=Create|EventType --kind=Delete|EventType "
+                        "--kind=Update|EventType");
+    /* an enum the schema names but no proto of ours defines: nothing to offer */
+    assert_string_equal(complete(&fx->cli, BUDGET, 3, "guard", "create", "--color="), "");
+    assert_string_equal(complete(&fx->cli, BUDGET, 4, "guard", "create", "--color", ""), "");
+    /* a string field next to them offers nothing either */
+    assert_string_equal(complete(&fx->cli, BUDGET, 3, "guard", "create", "--rule_id="), "");
+}
+
 /* ---- the budget ---------------------------------------------------------------- */
 
 static void test_dead_server_answers_from_the_table(void **state)
@@ -380,6 +416,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_services_from_the_cache, setup, teardown),
         cmocka_unit_test_setup_teardown(test_endpoint_words, setup, teardown),
         cmocka_unit_test_setup_teardown(test_request_fields, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_enum_values, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dead_server_answers_from_the_table, setup, teardown),
         cmocka_unit_test_setup_teardown(test_silent_server_costs_the_budget, setup, teardown),
         cmocka_unit_test_setup_teardown(test_budget_zero_is_the_cache_alone, setup, teardown),
