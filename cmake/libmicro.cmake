@@ -1,7 +1,9 @@
 # libmicro for user services (issue 5): the objects of micro_core (shared/) and
-# micro_proto (the generated core protos) as ONE static archive, libmicro.a, with
-# two pkg-config files: pkgconfig/libmicro.pc for `cmake --install` (headers under
-# include/micro/, so `#include <micro.h>`) and pkgconfig-uninstalled/libmicro.pc
+# micro_proto (the generated core protos) as ONE static archive, libmicro.a, and
+# the same objects as a shared library, libmicro.so.MAJOR (they are built -fPIC),
+# with two pkg-config files: pkgconfig/libmicro.pc.in, the template that
+# cmake/install.cmake fills with the real prefix when installing (headers under
+# include/micro/, so `#include <micro.h>`), and pkgconfig-uninstalled/libmicro.pc
 # pointing into this source and build tree, so tests and the runtime build
 # services without installing. Dependencies go in Requires (not .private): a
 # consumer of a static archive needs them on its link line, and CMake's
@@ -9,6 +11,18 @@
 add_library(libmicro STATIC $<TARGET_OBJECTS:micro_core> $<TARGET_OBJECTS:micro_proto>)
 set_target_properties(libmicro PROPERTIES OUTPUT_NAME micro
   ARCHIVE_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/lib)
+# The shared one lives in lib-shared/, not lib/: the uninstalled .pc's -L<build>/lib
+# must keep finding only the archive, so services built by tests and by the
+# runtime from the build tree run without LD_LIBRARY_PATH. Not with the fuzzers:
+# their instrumentation only links into executables.
+if(NOT MICRO_FUZZ)
+  add_library(libmicro_shared SHARED $<TARGET_OBJECTS:micro_core> $<TARGET_OBJECTS:micro_proto>)
+  target_link_libraries(libmicro_shared PRIVATE PkgConfig::PROTOBUFC PkgConfig::NGHTTP2
+      PkgConfig::CJSON PkgConfig::SODIUM m)
+  set_target_properties(libmicro_shared PROPERTIES OUTPUT_NAME micro
+    VERSION ${PROJECT_VERSION} SOVERSION ${PROJECT_VERSION_MAJOR}
+    LIBRARY_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/lib-shared)
+endif()
 
 set(LIBMICRO_REQUIRES "libprotobuf-c libnghttp2 libcjson libsodium")
 # A sanitized build's objects need the sanitizer runtime (and the same compiler)
@@ -33,11 +47,13 @@ Cflags: -I${includedir}
 Libs: -L${libdir} -lmicro @LIBMICRO_EXTRA_LIBS@
 ]=])
 
-# Relative to the .pc file itself, so `cmake --install --prefix DIR` works anywhere.
-set(LIBMICRO_PREFIX "\${pcfiledir}/../..")
-set(LIBMICRO_LIBDIR "\${prefix}/lib")
-set(LIBMICRO_INCLUDEDIR "\${prefix}/include/micro")
-file(CONFIGURE OUTPUT ${CMAKE_BINARY_DIR}/pkgconfig/libmicro.pc CONTENT "${LIBMICRO_PC}" @ONLY)
+# The prefix is known only when installing (`cmake --install --prefix DIR`, or
+# cpack's /usr): install.cmake replaces @MICRO_PC_PREFIX@ then.
+include(GNUInstallDirs)
+set(LIBMICRO_PREFIX "@MICRO_PC_PREFIX@")
+set(LIBMICRO_LIBDIR "\${prefix}/${CMAKE_INSTALL_LIBDIR}")
+set(LIBMICRO_INCLUDEDIR "\${prefix}/${CMAKE_INSTALL_INCLUDEDIR}/micro")
+file(CONFIGURE OUTPUT ${CMAKE_BINARY_DIR}/pkgconfig/libmicro.pc.in CONTENT "${LIBMICRO_PC}" @ONLY)
 
 set(LIBMICRO_PREFIX ${CMAKE_BINARY_DIR})
 set(LIBMICRO_LIBDIR ${CMAKE_BINARY_DIR}/lib)
@@ -45,6 +61,4 @@ set(LIBMICRO_INCLUDEDIR ${CMAKE_SOURCE_DIR}/shared)
 file(CONFIGURE OUTPUT ${CMAKE_BINARY_DIR}/pkgconfig-uninstalled/libmicro.pc
   CONTENT "${LIBMICRO_PC}" @ONLY)
 
-install(TARGETS libmicro ARCHIVE DESTINATION lib)
-install(FILES ${CMAKE_SOURCE_DIR}/shared/micro.h DESTINATION include/micro)
-install(FILES ${CMAKE_BINARY_DIR}/pkgconfig/libmicro.pc DESTINATION lib/pkgconfig)
+# Installed by cmake/install.cmake.
