@@ -5,7 +5,8 @@
 # read-only disk (a one-line reason and exit code 1, fresh and with an existing
 # store), and user services that hang (their calls end at the deadline, every
 # other call keeps being answered at once). The disks are small tmpfs mounts,
-# which needs root; elsewhere those parts say so and only the rest runs.
+# which needs root; elsewhere those parts say so and only the rest runs. The disk
+# parts always run on the sqlite profile (the suite's second pass uses --profile test).
 . "$(dirname "$0")/lib.sh"
 MNT=""
 cleanup_mounts() {
@@ -36,7 +37,7 @@ if can_mount; then
   mkdir -p "$MICRO_HOME"
   # room for the server logs of the restart below, freed once the disk is full
   head -c 65536 /dev/zero >"$MNT/ballast"
-  micro_launch_server
+  MICRO_TEST_PROFILE=local micro_launch_server
   cli_harness
   trap 'micro_cleanup; cleanup_mounts' EXIT
   run login --username admin --password micro; expect "login" 0 "Successfully logged in.\n" ""
@@ -63,7 +64,7 @@ if can_mount; then
   expect_eq "integrity after a full disk and kill -9" "$(integrity "$MICRO_HOME/store/store.db")" "ok"
   # the user frees a little space and restarts: every record is still there
   rm "$MNT/ballast"
-  micro_launch_server
+  MICRO_TEST_PROFILE=local micro_launch_server
   # (the restart has new ephemeral ports, and the CLI keeps tokens per address)
   run login --username admin --password micro; expect "login after restart" 0 "Successfully logged in.\n" ""
   for i in 1 "$written"; do
@@ -79,7 +80,7 @@ if can_mount; then
   mount -t tmpfs -o size=4m tmpfs "$MNT" || fail "cannot mount a tmpfs"
   export MICRO_HOME=$MNT/home
   mkdir -p "$MICRO_HOME"
-  micro_launch_server
+  MICRO_TEST_PROFILE=local micro_launch_server
   run login --username admin --password micro; expect "login on a new disk" 0 "Successfully logged in.\n" ""
   run store write kept yes; expect "write before read-only" 0 "" ""
   kill -TERM "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
@@ -94,7 +95,7 @@ if can_mount; then
   expect_eq "fresh read-only home: exit code" "$rc" "1"
   expect_contains "fresh read-only home: the reason" "$(cat "$T/ro.err")" "Read-only file system"
   mount -o remount,rw "$MNT"
-  micro_launch_server
+  MICRO_TEST_PROFILE=local micro_launch_server
   run login --username admin --password micro; expect "login after remount" 0 "Successfully logged in.\n" ""
   run store read kept; expect "record kept through the read-only start" 0 "yes\n" ""
   kill -TERM "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
