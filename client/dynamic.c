@@ -712,6 +712,40 @@ static bool stale_hint(const struct mc_cli_failure *f)
             f->error.code == 501);
 }
 
+/* A streaming endpoint ("stream": "true" in its metadata, spec §1.1): the
+ * command prints every message as it comes, as `micro stream` does, until the
+ * stream ends or the user stops it (Ctrl-C). Client and bidi streams get the
+ * flags' request as their one message. */
+static bool is_stream(const cJSON *endpoint)
+{
+    const cJSON *md = cJSON_GetObjectItemCaseSensitive(endpoint, "metadata");
+    const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(md, "stream"));
+    return v && strcmp(v, "true") == 0;
+}
+
+/* The schema the flags are checked against: upstream's reflection publishes a
+ * streaming method's request as an empty "Context", so flags go through as
+ * given (schemaless) unless the service published real fields. */
+static const cJSON *request_schema(const cJSON *endpoint)
+{
+    const cJSON *req = endpoint ? mc_schema_endpoint_request(endpoint) : NULL;
+
+    if (req && is_stream(endpoint) &&
+        cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(req, "values")) == 0)
+        return NULL;
+    return req;
+}
+
+static int print_stream_msg(void *ud, const char *json, size_t len)
+{
+    struct mc_cli *cli = ud;
+
+    if (mc_out_json_indent(cli->out, json, len) != 0)
+        fprintf(cli->out, "%.*s\n", (int)len, json);
+    /* each message is seen as it arrives, even through a pipe */
+    return fflush(cli->out) == 0 ? 0 : 1;
+}
+
 static int run_call(struct dyn_run *r)
 {
     const struct mc_dyn_args *a = r->args;
@@ -736,8 +770,7 @@ static int run_call(struct dyn_run *r)
         snprintf(ep, sizeof(ep), "%s",
                  cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(endpoint, "name")));
     char *body = NULL;
-    int rc = mc_dyn_request(a, endpoint ? mc_schema_endpoint_request(endpoint) : NULL, &body,
-                            err, sizeof(err));
+    int rc = mc_dyn_request(a, request_schema(endpoint), &body, err, sizeof(err));
     if (rc == MC_ENOTFOUND && r->from_cache) {
         r->refetch = true;
         return 0;
@@ -751,7 +784,10 @@ static int run_call(struct dyn_run *r)
     struct mc_cli_failure f;
     char *rsp = NULL;
     mc_cli_failure_init(&f);
-    rc = mc_cli_call(r->cli, name, ep, body, &opts, &rsp, &f);
+    if (endpoint && is_stream(endpoint))
+        rc = mc_cli_stream(r->cli, name, ep, body, &opts, print_stream_msg, r->cli, &f);
+    else
+        rc = mc_cli_call(r->cli, name, ep, body, &opts, &rsp, &f);
     free(body);
     if (rc != 0) {
         if (r->from_cache && stale_hint(&f)) {
@@ -765,7 +801,7 @@ static int run_call(struct dyn_run *r)
         mc_cli_failure_release(&f);
         return rc;
     }
-    if (mc_out_json_indent(r->cli->out, rsp, strlen(rsp)) != 0)
+    if (rsp && mc_out_json_indent(r->cli->out, rsp, strlen(rsp)) != 0)
         fprintf(r->cli->out, "%s\n", rsp);
     free(rsp);
     return 0;

@@ -162,6 +162,21 @@ mark mark; mark old
 run 0 helloworld --help
 grep -qx '	v1' "$ERR" || fail "an old entry was used: $(cat "$ERR")"
 
+# --- a streaming endpoint prints every message as it arrives (upstream printed none)
+SUB="$MICRO_HOME/sub.out"
+timeout 5 "$MICRO_BIN" broker subscribe --topic=dyn-news >"$SUB" 2>&1 &
+SUB_PID=$!
+for _ in $(seq 1 50); do
+  run 0 broker publish --topic=dyn-news --message_body=aGVsbG8
+  grep -q '"body": "aGVsbG8="' "$SUB" && break
+  sleep 0.1
+done
+grep -q '"body": "aGVsbG8="' "$SUB" || fail "broker subscribe printed: $(cat "$SUB")"
+kill "$SUB_PID" 2>/dev/null; wait "$SUB_PID" 2>/dev/null || true
+run 0 events stream publish --topic=dyn-orders --payload=aGk
+timeout 3 "$MICRO_BIN" events stream consume --topic=dyn-orders --offset=1 >"$SUB" 2>&1 || true
+grep -q '"payload": "aGk="' "$SUB" || fail "events stream consume printed: $(cat "$SUB")"
+
 # --- the server gone -----------------------------------------------------------------
 kill -TERM "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
 run 4 nosuchcmd
