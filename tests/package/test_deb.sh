@@ -144,6 +144,10 @@ if [ -n "$ROOT" ]; then
   mkdir -p "$WORK/pc"
   sed "s|^prefix=/usr\$|prefix=$ROOT/usr|" "$PC" >"$WORK/pc/libmicro.pc"
   export PKG_CONFIG_PATH=$WORK/pc
+else
+  # the package's own .pc first: a libmicro installed under /usr/local (quickstart's
+  # cmake --install) comes before /usr in pkg-config's default search path
+  export PKG_CONFIG_PATH=$LIBDIR/pkgconfig
 fi
 CFLAGS_PC=$(pkg-config --cflags libmicro) || die "pkg-config --cflags libmicro"
 LIBS_PC=$(pkg-config --libs libmicro) || die "pkg-config --libs libmicro"
@@ -219,7 +223,7 @@ if $SYSTEM; then
   dpkg --purge micro >"$WORK/remove.log" 2>&1 || { cat "$WORK/remove.log"; die "dpkg --purge micro"; }
   INSTALLED=false
   [ ! -e /usr/bin/micro ] && [ ! -e "/usr/lib/$MA/libmicro.so.3" ] || die "files left after dpkg --purge"
-  pkg-config --exists libmicro 2>/dev/null && die "libmicro.pc left after dpkg --purge"
+  [ ! -e "/usr/lib/$MA/pkgconfig/libmicro.pc" ] || die "libmicro.pc left after dpkg --purge"
   dpkg-query -W micro >/dev/null 2>&1 && die "dpkg still knows micro after --purge"
 fi
 echo "PASS"
