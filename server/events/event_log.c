@@ -29,8 +29,9 @@ struct group {
     uint64_t cursor;                /* next seq to look at for new events */
     bool has_saved;
     uint64_t saved;
-    struct pending *p;              /* ordered by seq */
-    size_t np, capp, nready;
+    struct pending *p;              /* ordered by seq: p[0..np), inside base */
+    struct pending *base;           /* the allocation; p - base entries were acked off the front */
+    size_t np, capp, nready;        /* capp: entries from base */
     struct mc_evlog_consumer *first, *last;   /* turn order */
     size_t nconsumers;
 };
@@ -82,7 +83,7 @@ static void group_free(struct group *g)
         next = c->next;
         free(c);
     }
-    free(g->p);
+    free(g->base);
     free(g->topic);
     free(g->name);
     free(g);
@@ -394,7 +395,10 @@ static void pending_remove(struct group *g, size_t i)
         g->p[i].c->inflight--;
     else
         g->nready--;
-    memmove(&g->p[i], &g->p[i + 1], (g->np - i - 1) * sizeof(*g->p));
+    if (i == 0)
+        g->p++;   /* acks come mostly in order: O(1) off the front (track compacts) */
+    else
+        memmove(&g->p[i], &g->p[i + 1], (g->np - i - 1) * sizeof(*g->p));
     g->np--;
 }
 
@@ -454,11 +458,20 @@ static const struct mc_evlog_entry *take_new(struct mc_evlog *log, struct group 
 static void track(struct group *g, struct mc_evlog_consumer *c, const struct mc_evlog_entry *e,
                   uint64_t now_ms)
 {
+    size_t gap = g->base ? (size_t)(g->p - g->base) : 0;   /* entries acked off the front */
     struct pending *p;
 
-    if (g->np == g->capp) {
-        g->capp = g->capp ? g->capp * 2 : 16;
-        g->p = mc_realloc(g->p, g->capp * sizeof(*g->p));
+    if (gap + g->np == g->capp) {
+        if (gap && g->np <= g->capp / 2) {
+            /* room freed at the front: move down instead of growing */
+            memmove(g->base, g->p, g->np * sizeof(*g->p));
+        } else {
+            g->capp = g->capp ? g->capp * 2 : 16;
+            g->base = mc_realloc(g->base, g->capp * sizeof(*g->base));
+            if (gap)
+                memmove(g->base, g->base + gap, g->np * sizeof(*g->base));
+        }
+        g->p = g->base;
     }
     p = &g->p[g->np++];   /* new events come in seq order: the array stays sorted */
     memset(p, 0, sizeof(*p));

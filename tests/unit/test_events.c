@@ -270,6 +270,55 @@ static void test_redelivery_after_ack_wait(void **state)
     mc_evlog_free(log);
 }
 
+/* Many events in flight, acked in order and out of order while more are taken:
+ * the pending list drops acked events off its front, compacts and grows without
+ * losing or repeating one (the group's position lands after the last). */
+static void test_many_in_flight_acked_in_any_order(void **state)
+{
+    struct positions p = { 0 };
+    struct mc_evlog *log = new_log(&p, 1000, 100000);
+    struct mc_evlog_consumer *c = join(log, "t", "g", 0, 1000, -1);
+    char id[16];
+    uint64_t last = 0, pos;
+    int taken = 0;
+
+    (void)state;
+    for (int i = 0; i < 300; i++) {
+        snprintf(id, sizeof(id), "%d", i);
+        last = add(log, "t", id, 1);
+    }
+    /* take 100, ack the first 60 in order (off the front) */
+    for (; taken < 100; taken++) {
+        snprintf(id, sizeof(id), "%d", taken);
+        assert_string_equal(next(log, c, 1000), id);
+    }
+    for (int i = 0; i < 60; i++) {
+        snprintf(id, sizeof(id), "%d", i);
+        assert_int_equal(mc_evlog_ack(log, c, id, true), MC_OK);
+    }
+    /* take the rest (the list compacts and grows), acking backwards from the middle */
+    for (; taken < 300; taken++) {
+        snprintf(id, sizeof(id), "%d", taken);
+        assert_string_equal(next(log, c, 1000), id);
+        if (taken % 7 == 0) {
+            snprintf(id, sizeof(id), "%d", taken - 1);
+            assert_int_equal(mc_evlog_ack(log, c, id, true), MC_OK);
+        }
+    }
+    assert_string_equal(next(log, c, 1000), "");
+    for (int i = 299; i >= 60; i--) {
+        snprintf(id, sizeof(id), "%d", i);
+        int rc = mc_evlog_ack(log, c, id, true);
+        assert_true(rc == MC_OK || (rc == MC_ENOTFOUND && i % 7 == 6 && i < 299));
+    }
+    assert_int_equal(mc_evlog_next_deadline(log), UINT64_MAX);   /* nothing in flight */
+    assert_int_equal(mc_evlog_expire(log, 5000), 0);             /* nothing to redeliver */
+    mc_evlog_group_position(log, "t", "g", &pos);
+    assert_int_equal(pos, last + 1);
+    mc_evlog_leave(log, c);
+    mc_evlog_free(log);
+}
+
 static void test_nack_and_retry_limit(void **state)
 {
     struct mc_evlog *log = new_log(NULL, 100, 1000);
@@ -770,6 +819,7 @@ int main(void)
         cmocka_unit_test(test_group_shares),
         cmocka_unit_test(test_group_resumes),
         cmocka_unit_test(test_redelivery_after_ack_wait),
+        cmocka_unit_test(test_many_in_flight_acked_in_any_order),
         cmocka_unit_test(test_nack_and_retry_limit),
         cmocka_unit_test(test_leave_and_eviction),
         cmocka_unit_test(test_inflight_bound_and_join_errors),
