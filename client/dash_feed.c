@@ -28,13 +28,7 @@ static void wait_for(struct dash_feed *f, bool *flag, unsigned ms)
 {
     struct timespec ts;
 
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += ms / 1000;
-    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
+    mc_deadline_after(CLOCK_REALTIME, ms, &ts);
     pthread_mutex_lock(&f->mu);
     while (!f->stop && !(flag && *flag))
         if (pthread_cond_timedwait(&f->cv, &f->mu, &ts) == ETIMEDOUT)
@@ -63,7 +57,7 @@ static void cancel_thread(struct dash_feed_thread *t)
 {
     t->cancel = 1;
     if (t->started)
-        pthread_kill(t->id, SIGUSR2);
+        mc_transport_wake(t->id);
 }
 
 static int open_session(struct dash_feed *f, struct mc_cli *cli)
@@ -409,13 +403,7 @@ static void *log_main(void *arg)
         pthread_mutex_lock(&f->mu);
         if (!f->log_poke && !f->stop) {
             struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_sec += name[0] ? 0 : 60;
-            ts.tv_nsec += name[0] ? RETRY_MS * 1000000L : 0;
-            if (ts.tv_nsec >= 1000000000L) {
-                ts.tv_sec++;
-                ts.tv_nsec -= 1000000000L;
-            }
+            mc_deadline_after(CLOCK_REALTIME, name[0] ? RETRY_MS : 60000, &ts);
             pthread_cond_timedwait(&f->cv, &f->mu, &ts);
         }
         pthread_mutex_unlock(&f->mu);
@@ -435,33 +423,23 @@ void dash_feed_log_changed(struct dash_feed *f)
     pthread_cond_broadcast(&f->cv);
     pthread_mutex_unlock(&f->mu);
     if (f->t[3].started)
-        pthread_kill(f->t[3].id, SIGUSR2);
+        mc_transport_wake(f->t[3].id);
 }
 
 /* ---- start and stop ------------------------------------------------------------ */
-
-static void on_wake_signal(int sig)
-{
-    (void)sig; /* only interrupts a blocking poll */
-}
 
 int dash_feed_start(struct dash_feed *f, struct dash_model *m, const struct mc_cli_options *opts,
                     unsigned refresh_ms)
 {
     static void *(*const mains[DASH_FEED_THREADS])(void *) = { status_main, watch_main,
                                                                events_main, log_main };
-    struct sigaction sa;
-
     memset(f, 0, sizeof(*f));
     f->m = m;
     f->opts = *opts;
     f->refresh_ms = refresh_ms;
     pthread_mutex_init(&f->mu, NULL);
     pthread_cond_init(&f->cv, NULL);
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_wake_signal; /* no SA_RESTART: the poll returns EINTR */
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGUSR2, &sa, NULL);
+    mc_transport_wake_install();
     for (int k = 0; k < DASH_FEED_THREADS; k++) {
         f->t[k].feed = f;
         if (pthread_create(&f->t[k].id, NULL, mains[k], &f->t[k]) != 0) {
@@ -486,6 +464,7 @@ void dash_feed_stop(struct dash_feed *f)
             pthread_join(f->t[k].id, NULL);
             f->t[k].started = false;
         }
+    mc_transport_wake_remove();
     pthread_cond_destroy(&f->cv);
     pthread_mutex_destroy(&f->mu);
 }

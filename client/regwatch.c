@@ -28,7 +28,6 @@
 #define REGWATCH_LIST_TIMEOUT_MS 2000u
 #define REGWATCH_STEADY_MS 1000u /* a watch that lasted this long resets the backoff */
 #define REGWATCH_JOIN_POLL_MS 20 /* the wake signal is sent again this often */
-#define REGWATCH_WAKE_SIGNAL SIGUSR2
 
 struct mc_regwatch {
     pthread_t thread;
@@ -269,13 +268,7 @@ static void backoff_sleep(struct mc_regwatch *w, unsigned ms)
 {
     struct timespec until;
 
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_sec += ms / 1000;
-    until.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
+    mc_deadline_after(CLOCK_MONOTONIC, ms, &until);
     pthread_mutex_lock(&w->mu);
     while (!w->stop && pthread_cond_timedwait(&w->cv, &w->mu, &until) != ETIMEDOUT)
         ;
@@ -290,7 +283,7 @@ static void *watch_main(void *arg)
     FILE *quiet = fopen("/dev/null", "we");
 
     sigemptyset(&wake);
-    sigaddset(&wake, REGWATCH_WAKE_SIGNAL);
+    sigaddset(&wake, MC_TRANSPORT_WAKE_SIGNAL);
     pthread_sigmask(SIG_UNBLOCK, &wake, NULL);
     mc_transport_set_cancel(&w->stop);
     while (quiet && !stopping(w)) {
@@ -308,35 +301,6 @@ static void *watch_main(void *arg)
 }
 
 /* ---- starting and stopping -------------------------------------------------------------- */
-
-/* The wake signal's handler does nothing: its delivery interrupts poll().
- * Installed while a watch runs (the prompt's thread alone starts and stops). */
-static unsigned wake_users;
-static struct sigaction wake_old;
-
-static void on_wake(int sig)
-{
-    (void)sig;
-}
-
-static void wake_install(void)
-{
-    struct sigaction sa;
-
-    if (wake_users++ > 0)
-        return;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_wake;
-    sa.sa_flags = SA_RESTART; /* file I/O restarts; poll() is interrupted anyway */
-    sigemptyset(&sa.sa_mask);
-    sigaction(REGWATCH_WAKE_SIGNAL, &sa, &wake_old);
-}
-
-static void wake_remove(void)
-{
-    if (--wake_users == 0)
-        sigaction(REGWATCH_WAKE_SIGNAL, &wake_old, NULL);
-}
 
 static char *dup_or_null(const char *s)
 {
@@ -374,14 +338,14 @@ struct mc_regwatch *mc_regwatch_start(const struct mc_cli *cli, const char *doma
     w->namespace_ = mc_strdup(cli->namespace_);
     w->proxy_address = dup_or_null(cli->opts.proxy_address);
     w->address = mc_strdup(cli->address);
-    wake_install();
+    mc_transport_wake_install();
     /* the thread starts with every signal blocked and unblocks the wake one */
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
     int rc = pthread_create(&w->thread, NULL, watch_main, w);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (rc != 0) {
-        wake_remove();
+        mc_transport_wake_remove();
         regwatch_free(w);
         return NULL;
     }
@@ -399,17 +363,12 @@ void mc_regwatch_stop(struct mc_regwatch *w)
     /* again and again: a signal that lands before the thread's poll is lost */
     for (;;) {
         struct timespec until;
-        pthread_kill(w->thread, REGWATCH_WAKE_SIGNAL);
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += REGWATCH_JOIN_POLL_MS * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
+        mc_transport_wake(w->thread);
+        mc_deadline_after(CLOCK_REALTIME, REGWATCH_JOIN_POLL_MS, &until);
         if (pthread_timedjoin_np(w->thread, NULL, &until) == 0)
             break;
     }
-    wake_remove();
+    mc_transport_wake_remove();
     regwatch_free(w);
 }
 

@@ -51,6 +51,38 @@ bool mc_transport_cancel_requested(void)
     return cancel_flag && *cancel_flag;
 }
 
+static unsigned wake_users;
+static struct sigaction wake_old;
+
+static void on_wake(int sig)
+{
+    (void)sig; /* its delivery is the point: poll() returns EINTR */
+}
+
+void mc_transport_wake_install(void)
+{
+    struct sigaction sa;
+
+    if (wake_users++ > 0)
+        return;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_wake;
+    sa.sa_flags = SA_RESTART; /* file I/O restarts; poll() is interrupted anyway */
+    sigemptyset(&sa.sa_mask);
+    sigaction(MC_TRANSPORT_WAKE_SIGNAL, &sa, &wake_old);
+}
+
+void mc_transport_wake_remove(void)
+{
+    if (wake_users > 0 && --wake_users == 0)
+        sigaction(MC_TRANSPORT_WAKE_SIGNAL, &wake_old, NULL);
+}
+
+void mc_transport_wake(pthread_t thread)
+{
+    pthread_kill(thread, MC_TRANSPORT_WAKE_SIGNAL);
+}
+
 /* libcurl's progress check: non-zero aborts the transfer (the user's Ctrl-C). */
 static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
                        curl_off_t ulnow)

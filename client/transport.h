@@ -15,6 +15,7 @@
 #ifndef MC_CLIENT_TRANSPORT_H
 #define MC_CLIENT_TRANSPORT_H
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -45,6 +46,20 @@ void mc_transport_free(struct mc_transport *t);
 void mc_transport_set_cancel(volatile sig_atomic_t *flag);
 /* The flag above is set: for loops of a command that wait between calls (run --watch). */
 bool mc_transport_cancel_requested(void);
+
+/*
+ * Cancelling another thread's call at once (the prompt's registry watch, the
+ * dashboard's feeders): libcurl looks at the cancel flag only at its progress
+ * checks, about once a second while a stream is idle, so the canceller also
+ * sends the thread MC_TRANSPORT_WAKE_SIGNAL, whose handler does nothing: its
+ * delivery interrupts libcurl's poll. mc_transport_wake_install/remove are
+ * counted (call them from one thread); wake is for a thread that set its
+ * cancel flag with mc_transport_set_cancel.
+ */
+#define MC_TRANSPORT_WAKE_SIGNAL SIGUSR2
+void mc_transport_wake_install(void);
+void mc_transport_wake_remove(void);
+void mc_transport_wake(pthread_t thread);
 
 /* Called for every response message; non-zero cancels the call (the call then
  * returns 0 as if the stream had ended). */

@@ -107,6 +107,17 @@ uint64_t mc_now_ms(void)
     return mc_now_ns() / 1000000ull;
 }
 
+void mc_deadline_after(clockid_t clock, uint64_t ms, struct timespec *ts)
+{
+    clock_gettime(clock, ts);
+    ts->tv_sec += (time_t)(ms / 1000);
+    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts->tv_nsec >= 1000000000L) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000L;
+    }
+}
+
 int64_t mc_unix_time(void)
 {
     return (int64_t)time(NULL);

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
+#include <time.h>
 
 /* X-macro: name, value, message (lower case, no final period). */
 #define MC_ERRNO_MAP(X)                                              \
@@ -65,6 +66,9 @@ void mc_set_oom_hook(void (*hook)(void));
 uint64_t mc_now_ms(void);       /* CLOCK_MONOTONIC, milliseconds */
 uint64_t mc_now_ns(void);       /* CLOCK_MONOTONIC, nanoseconds */
 int64_t mc_unix_time(void);     /* wall clock, seconds */
+/* *ts = now on clock + ms: the absolute deadline pthread_cond_timedwait and
+ * pthread_timedjoin_np take (clock: what the condition variable waits on). */
+void mc_deadline_after(clockid_t clock, uint64_t ms, struct timespec *ts);
 
 /* Value of an ASCII hex digit (0-15), or -1 for any other byte. */
 int mc_hex_value(int c);
