@@ -88,9 +88,11 @@ static int call_options(struct mc_cli *cli, const struct mc_args *args, bool tim
 
 static int print_json(struct mc_cli *cli, bool raw, const char *json, size_t len)
 {
-    if (raw || mc_out_json_indent(cli->out, json, len) != 0) {
+    if (raw) {
         fwrite(json, 1, len, cli->out);
         fputc('\n', cli->out);
+    } else {
+        mc_out_json(cli->out, json, len);
     }
     return 0;
 }

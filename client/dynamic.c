@@ -740,8 +740,7 @@ static int print_stream_msg(void *ud, const char *json, size_t len)
 {
     struct mc_cli *cli = ud;
 
-    if (mc_out_json_indent(cli->out, json, len) != 0)
-        fprintf(cli->out, "%.*s\n", (int)len, json);
+    mc_out_json(cli->out, json, len);
     /* each message is seen as it arrives, even through a pipe */
     return fflush(cli->out) == 0 ? 0 : 1;
 }
@@ -801,8 +800,8 @@ static int run_call(struct dyn_run *r)
         mc_cli_failure_release(&f);
         return rc;
     }
-    if (rsp && mc_out_json_indent(r->cli->out, rsp, strlen(rsp)) != 0)
-        fprintf(r->cli->out, "%s\n", rsp);
+    if (rsp)
+        mc_out_json(r->cli->out, rsp, strlen(rsp));
     free(rsp);
     return 0;
 }

@@ -284,6 +284,14 @@ int mc_out_json_indent(FILE *out, const char *json, size_t len)
     return rc;
 }
 
+void mc_out_json(FILE *out, const char *json, size_t len)
+{
+    if (mc_out_json_indent(out, json, len) != 0) {
+        fwrite(json, 1, len, out);
+        fputc('\n', out);
+    }
+}
+
 /* --- tables (Go's text/tabwriter) ---------------------------------------- */
 
 /* Text buffered by one table before it is aligned and written. */

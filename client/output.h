@@ -19,6 +19,9 @@
  * Returns 0, or -1 when json is not valid JSON (then nothing is written).
  */
 int mc_out_json_indent(FILE *out, const char *json, size_t len);
+/* A response as the commands print it: indented as above, or, when it is not
+ * JSON, as received with a newline. */
+void mc_out_json(FILE *out, const char *json, size_t len);
 
 /*
  * Go text/tabwriter semantics: cells end at '\t', rows at '\n'; every column

@@ -40,34 +40,8 @@ EOS
 printf 'echoer: echoer.sh\n\tcp echoer.sh echoer && chmod +x echoer\n' >"$SRC/echoer/Makefile"
 m run "$SRC/echoer" >/dev/null 2>&1 || fail "micro run echoer: $(m run "$SRC/echoer" 2>&1)"
 
-TMUX_SOCK="$T/tmux.sock"
-tmux_stop() { tmux -S "$TMUX_SOCK" kill-server 2>/dev/null || true; }
-trap 'tmux_stop; hello_stop; micro_cleanup' EXIT
-cat >"$T/bashrc" <<EOF
-export PATH="$(dirname "$MICRO_BIN"):\$PATH" MICRO_HOME="$CLI_HOME" MICRO_PROXY="$PROXY_ADDR"
-PS1='bash\$ '
-cd "$T"
-EOF
-screen() { tmux -S "$TMUX_SOCK" capture-pane -p -t p; }
-screen_has() {
-  for _ in $(seq 1 100); do
-    screen | grep -Eq -- "$1" && return 0
-    sleep 0.05
-  done
-  fail "the screen never showed /$1/:
-$(screen)"
-}
-screen_lacks() {
-  for _ in $(seq 1 100); do
-    screen | grep -Eq -- "$1" || return 0
-    sleep 0.05
-  done
-  fail "the screen still shows /$1/:
-$(screen)"
-}
-keys() { tmux -S "$TMUX_SOCK" send-keys -t p "$@"; }
-tmux -S "$TMUX_SOCK" -f /dev/null new-session -d -s p -x 100 -y 30 \
-  "bash --rcfile '$T/bashrc' --noprofile -i"
+. "$(dirname "$0")/tmux_lib.sh"
+tui_start 100x30 "cd '$T'"
 screen_has '^bash\$'
 
 # --- the service list: the runtime's service and the registry's

@@ -37,23 +37,8 @@ register helloworld
 run login --username admin --password micro
 expect "login" 0 "Successfully logged in.\n" ""
 
-TMUX_SOCK="$T/tmux.sock"
-tmux_stop() { tmux -S "$TMUX_SOCK" kill-server 2>/dev/null || true; }
-trap 'tmux_stop; hello_stop; micro_cleanup' EXIT
-cat >"$T/bashrc" <<EOF
-export PATH="$(dirname "$MICRO_BIN"):\$PATH" MICRO_HOME="$CLI_HOME" MICRO_PROXY="$PROXY_ADDR"
-PS1='bash\$ '
-EOF
-screen() { tmux -S "$TMUX_SOCK" capture-pane -p -N -t p; } # -N: trailing spaces kept
-# screen_has PATTERN: waits (5 s at most) until a line of the pane matches PATTERN
-screen_has() {
-  for _ in $(seq 1 100); do
-    screen | grep -Eq -- "$1" && return 0
-    sleep 0.05
-  done
-  fail "the screen never showed /$1/:
-$(screen)"
-}
+SCREEN_KEEP_SPACES=1   # the edited line's trailing spaces matter here
+. "$(dirname "$0")/tmux_lib.sh"
 # last_line_is PATTERN: the last non-empty line of the pane (the line being edited)
 last_line_is() {
   local last=""
@@ -65,12 +50,10 @@ last_line_is() {
   fail "the last line is '$last', want /$1/:
 $(screen)"
 }
-keys() { tmux -S "$TMUX_SOCK" send-keys -t p "$@"; }
 # fresh: an empty line on a cleared screen
 fresh() { keys C-u; keys C-l; last_line_is '^local:micro> $'; }
 
-tmux -S "$TMUX_SOCK" -f /dev/null new-session -d -s p -x 160 -y 40 \
-  "bash --rcfile '$T/bashrc' --noprofile -i"
+tui_start 160x40
 last_line_is '^bash\$ $'
 keys 'micro' Enter
 last_line_is '^local:micro> $'

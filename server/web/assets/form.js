@@ -59,6 +59,19 @@
     return v === undefined;
   }
 
+  /* Shows (or clears) a text input's problem beside it; returns the problem. */
+  function flag(input, problem, bad) {
+    problem.textContent = bad;
+    input.classList.toggle('invalid', bad !== '');
+    return bad;
+  }
+
+  /* Puts a value in a text input: objects as JSON, nothing as empty. */
+  function fill(input, v) {
+    input.value = v === undefined || v === null ? '' :
+      typeof v === 'object' ? JSON.stringify(v) : String(v);
+  }
+
   /* A text input for a scalar; problems are shown beside it as you type. */
   function scalar(path, type, onChange) {
     var spec = SCALARS[type];
@@ -70,9 +83,7 @@
       if (t !== '' && spec.re && !spec.re.test(t)) bad = 'not ' + (spec.hint || 'a valid ' + type);
       else if (t !== '' && spec.min !== undefined && (Number(t) < spec.min || Number(t) > spec.max))
         bad = 'out of range for ' + type;
-      problem.textContent = bad;
-      input.classList.toggle('invalid', bad !== '');
-      return bad;
+      return flag(input, problem, bad);
     }
     input.addEventListener('input', function () { check(); onChange(); });
     return {
@@ -83,11 +94,7 @@
         if (t === '') return undefined;
         return spec.num ? Number(t) : t;
       },
-      set: function (v) {
-        input.value = v === undefined || v === null ? '' :
-          typeof v === 'object' ? JSON.stringify(v) : String(v);
-        check();
-      },
+      set: function (v) { fill(input, v); check(); },
       invalid: function () { return check() !== ''; }
     };
   }
@@ -117,9 +124,7 @@
     function check() {
       var bad = '';
       try { parse(); } catch (e) { bad = 'not valid JSON'; }
-      problem.textContent = bad;
-      input.classList.toggle('invalid', bad !== '');
-      return bad;
+      return flag(input, problem, bad);
     }
     input.addEventListener('input', function () { check(); onChange(); });
     return {
@@ -128,11 +133,7 @@
         if (check()) throw new Error(path + ': not valid JSON');
         return parse();
       },
-      set: function (v) {
-        input.value = v === undefined || v === null ? '' :
-          typeof v === 'object' ? JSON.stringify(v) : String(v);
-        check();
-      },
+      set: function (v) { fill(input, v); check(); },
       invalid: function () { return check() !== ''; }
     };
   }
