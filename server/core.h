@@ -38,6 +38,7 @@ struct mc_core {
     struct mc_broker_service *broker;   /* server/broker */
     struct mc_events_service *events;   /* server/events */
     struct mc_runtime *runtime;         /* server/runtime */
+    struct mc_timer *commit_timer;      /* the end of the round's group commit */
 };
 
 /* A core service's registration: binds its handlers on svc (already added to

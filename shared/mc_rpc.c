@@ -37,6 +37,8 @@ struct mc_rpc_server {
     size_t n, cap;
     mc_rpc_auth_fn auth;
     void *auth_arg;
+    const struct mc_rpc_durability *durability;
+    void *durability_arg;
 };
 
 struct mc_rpc_server *mc_rpc_server_new(void)
@@ -181,6 +183,32 @@ void mc_rpc_server_set_auth(struct mc_rpc_server *srv, mc_rpc_auth_fn fn, void *
 {
     srv->auth = fn;
     srv->auth_arg = arg;
+}
+
+void mc_rpc_server_set_durability(struct mc_rpc_server *srv, const struct mc_rpc_durability *d,
+                                  void *arg)
+{
+    srv->durability = d;
+    srv->durability_arg = arg;
+}
+
+void *mc_rpc_server_pending_writes(const struct mc_rpc_server *srv)
+{
+    return srv->durability ? srv->durability->pending(srv->durability_arg) : NULL;
+}
+
+int mc_rpc_server_settle(const struct mc_rpc_server *srv, void *batch, const char *service,
+                         struct mc_error *err)
+{
+    int rc;
+
+    if (!batch)
+        return MC_OK;
+    rc = srv->durability->commit(srv->durability_arg, batch);
+    srv->durability->release(srv->durability_arg, batch);
+    if (rc < 0)
+        mc_error_internal(err, service, "cannot store the data: %s", mc_strerror(rc));
+    return rc;
 }
 
 int mc_rpc_server_authorize(const struct mc_rpc_server *srv, struct mc_rpc_ctx *ctx)
@@ -354,6 +382,9 @@ int mc_rpc_invoke(const struct mc_rpc_method *m, struct mc_rpc_ctx *ctx, enum mc
             mc_error_internal(ctx->err, svc->name, "%s", mc_strerror(rc));
         if (rc == MC_OK)
             rc = encode_response(m, ctx, codec, rsp, out);
+        if (rc == MC_OK && !ctx->hold_answer)
+            rc = mc_rpc_server_settle(svc->srv, mc_rpc_server_pending_writes(svc->srv),
+                                      svc->name, ctx->err);
     }
     if (rc < 0)
         svc->errors++;

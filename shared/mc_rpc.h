@@ -14,6 +14,7 @@
 #ifndef MC_RPC_H
 #define MC_RPC_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <protobuf-c/protobuf-c.h>
@@ -53,6 +54,9 @@ struct mc_rpc_ctx {
     uint64_t deadline_ms;            /* monotonic ms (mc_now_ms), 0 = none */
     const struct mc_account *account;   /* the caller, NULL when anonymous */
     struct mc_error *err;            /* set it (mc_error_* helpers) when failing */
+    /* Set by a frontend that holds an answer until the writes it may depend on are
+     * committed (see mc_rpc_durability); otherwise mc_rpc_invoke commits them. */
+    bool hold_answer;
 };
 
 /*
@@ -67,6 +71,35 @@ typedef int (*mc_rpc_auth_fn)(struct mc_rpc_ctx *ctx, void *arg);
 void mc_rpc_server_set_auth(struct mc_rpc_server *srv, mc_rpc_auth_fn fn, void *arg);
 /* Runs the hook (0 when none is set). For frontends that dispatch elsewhere. */
 int mc_rpc_server_authorize(const struct mc_rpc_server *srv, struct mc_rpc_ctx *ctx);
+
+/*
+ * Group commit. The server's storage may keep writes in an open batch that one
+ * commit makes durable (mc_storage_write_later). An answer given while a batch is
+ * open may acknowledge a write of it, or show one, so it must not leave before
+ * the batch commits, and must become an error if the commit fails. mc_rpc_invoke
+ * commits the open batch before returning a success, unless ctx->hold_answer:
+ * the gRPC frontend then takes the batch (mc_rpc_server_pending_writes), keeps
+ * the answer, and settles every answer held at the end of the loop round with
+ * one commit (mc_rpc_server_settle). Without a durability provider nothing is
+ * ever pending.
+ */
+struct mc_rpc_durability {
+    /* The batch of uncommitted writes, with a reference taken; NULL when none. */
+    void *(*pending)(void *arg);
+    /* Commits batch if it is still open; its outcome: 0 or a negative MC_E* code. */
+    int (*commit)(void *arg, void *batch);
+    /* Drops the reference pending() took. */
+    void (*release)(void *arg, void *batch);
+};
+void mc_rpc_server_set_durability(struct mc_rpc_server *srv, const struct mc_rpc_durability *d,
+                                  void *arg);
+/* The open batch (a reference to pass to mc_rpc_server_settle), or NULL. */
+void *mc_rpc_server_pending_writes(const struct mc_rpc_server *srv);
+/* Commits batch when still open and drops the reference. 0 when its writes are
+ * durable; else a negative code with err set to 500 "cannot store the data: <why>"
+ * from service, the answer to send instead of the held one. */
+int mc_rpc_server_settle(const struct mc_rpc_server *srv, void *batch, const char *service,
+                         struct mc_error *err);
 
 /*
  * A unary handler. req is the decoded request (read only); rsp is an

@@ -11,24 +11,39 @@
  * response buffer gets the same cap. */
 #define MAX_MSG (32u * 1024u * 1024u)
 
+struct call;
+
 struct mc_rpc_grpc {
     struct mc_grpc_server *server;
     struct mc_rpc_server *rpc;
+    struct mc_loop *loop;
     mc_rpc_grpc_fallback fallback;
     void *fallback_arg;
+    /* answers held until the writes of this round commit (mc_rpc_durability) */
+    struct call *held, **held_tail;
+    struct mc_timer *settle_timer;
 };
 
 /* State of one call routed to a handler of the table. */
 struct call {
+    struct mc_rpc_grpc *g;
     const struct mc_rpc_method *method;
     enum mc_codec codec;
     struct mc_buf req;
     unsigned messages;
+    /* while held: the encoded answer, the batch it waits for, the next held call */
+    struct mc_buf out;
+    struct mc_grpc_scall *scall;
+    void *batch;
+    struct call *next_held;
+    bool held;
+    bool cancelled;      /* the client left while the answer was held */
 };
 
 static void call_free(struct call *c)
 {
     mc_buf_release(&c->req);
+    mc_buf_release(&c->out);
     free(c);
 }
 
@@ -57,47 +72,106 @@ static void on_message(struct mc_grpc_scall *scall, const char *msg, size_t len,
         c->messages = UINT32_MAX;
 }
 
-static void invoke(struct mc_grpc_scall *scall, struct call *c)
+static void answer(struct mc_grpc_scall *scall, const struct mc_buf *out)
+{
+    if (mc_grpc_scall_send(scall, out->data ? out->data : "", out->len) < 0)
+        mc_grpc_scall_finish(scall, MC_GRPC_RESOURCE_EXHAUSTED, "response too large", NULL, 0,
+                             NULL);
+    else
+        mc_grpc_scall_finish(scall, MC_GRPC_OK, NULL, NULL, 0, NULL);
+}
+
+/* ---- group commit: answers held for the round's commit ------------------------------ */
+
+/* The end of the round (a 0 ms timer runs after the round's I/O): one commit
+ * settles every held answer, sent as it is or replaced by the commit's error. */
+static void settle_held(struct mc_rpc_grpc *g)
+{
+    struct call *list = g->held;
+
+    g->held = NULL;
+    g->held_tail = &g->held;
+    while (list) {
+        struct call *c = list;
+        struct mc_error err;
+
+        list = c->next_held;
+        mc_error_init(&err);
+        if (mc_rpc_server_settle(g->rpc, c->batch, mc_rpc_service_name(mc_rpc_method_service(
+                                                        c->method)), &err) < 0 && !c->cancelled)
+            mc_rpc_grpc_finish_error(c->scall, &err);
+        else if (!c->cancelled)
+            answer(c->scall, &c->out);
+        mc_error_release(&err);
+        call_free(c);
+    }
+}
+
+static void on_settle_timer(struct mc_loop *loop, struct mc_timer *t, void *arg)
+{
+    struct mc_rpc_grpc *g = arg;
+
+    (void)loop;
+    (void)t;
+    g->settle_timer = NULL;   /* a one-shot: the loop frees it */
+    settle_held(g);
+}
+
+/* Keeps c's answer (in c->out) until batch commits. */
+static void hold(struct call *c, struct mc_grpc_scall *scall, void *batch)
+{
+    struct mc_rpc_grpc *g = c->g;
+
+    c->scall = scall;
+    c->batch = batch;
+    c->held = true;
+    *g->held_tail = c;
+    g->held_tail = &c->next_held;
+    if (!g->settle_timer)
+        g->settle_timer = mc_loop_timer_add(g->loop, 0, 0, on_settle_timer, g);
+}
+
+/* Runs the call; true when its answer is held (c then belongs to the held list). */
+static bool invoke(struct mc_grpc_scall *scall, struct call *c)
 {
     struct mc_arena arena;
     struct mc_error err;
     struct mc_metadata md;
-    struct mc_buf out;
     struct mc_rpc_ctx ctx = { 0 };
+    void *batch = NULL;
 
     mc_arena_init(&arena);
     mc_error_init(&err);
     mc_metadata_init(&md, MC_METADATA_MAX_PAIRS, MC_METADATA_MAX_BYTES);
-    mc_buf_init(&out, MAX_MSG);
+    mc_buf_init(&c->out, MAX_MSG);
     mc_metadata_from_grpc(&md, mc_grpc_scall_metadata(scall));
     ctx.arena = &arena;
     ctx.md = &md;
     ctx.ns = mc_metadata_namespace(&md);
     ctx.deadline_ms = mc_grpc_scall_deadline(scall);
     ctx.err = &err;
+    ctx.hold_answer = true;
     if (mc_rpc_invoke(c->method, &ctx, c->codec, (const uint8_t *)c->req.data, c->req.len,
-                      &out) == MC_OK) {
-        if (mc_grpc_scall_send(scall, out.data ? out.data : "", out.len) < 0)
-            mc_grpc_scall_finish(scall, MC_GRPC_RESOURCE_EXHAUSTED, "response too large", NULL, 0,
-                                 NULL);
-        else
-            mc_grpc_scall_finish(scall, MC_GRPC_OK, NULL, NULL, 0, NULL);
-    } else {
+                      &c->out) != MC_OK)
         mc_rpc_grpc_finish_error(scall, &err);
-    }
-    mc_buf_release(&out);
+    else if ((batch = mc_rpc_server_pending_writes(c->g->rpc)))
+        hold(c, scall, batch);
+    else
+        answer(scall, &c->out);
     mc_metadata_release(&md);
     mc_error_release(&err);
     mc_arena_release(&arena);
+    return batch != NULL;
 }
 
 static void on_half_close(struct mc_grpc_scall *scall, void *arg)
 {
     struct call *c = arg;
 
-    if (c->messages == 1)
-        invoke(scall, c);
-    else if (c->messages == 0)
+    if (c->messages == 1) {
+        if (invoke(scall, c))
+            return;
+    } else if (c->messages == 0)
         mc_grpc_scall_finish(scall, MC_GRPC_INTERNAL,
                              "grpc: no request message for a unary call", NULL, 0, NULL);
     else
@@ -109,7 +183,12 @@ static void on_half_close(struct mc_grpc_scall *scall, void *arg)
 
 static void on_cancel(struct mc_grpc_scall *scall, enum mc_grpc_cancel_reason reason, void *arg)
 {
-    call_free(arg);
+    struct call *c = arg;
+
+    if (c->held)
+        c->cancelled = true;   /* settle_held frees it */
+    else
+        call_free(c);
 }
 
 static const struct mc_grpc_scall_handler unary_handler = { on_message, on_half_close,
@@ -227,11 +306,12 @@ static bool select_codec(struct mc_grpc_scall *scall, enum mc_codec *codec)
     return ok;
 }
 
-static void start_unary(struct mc_grpc_scall *scall, const struct mc_rpc_method *m,
-                        enum mc_codec codec)
+static void start_unary(struct mc_rpc_grpc *g, struct mc_grpc_scall *scall,
+                        const struct mc_rpc_method *m, enum mc_codec codec)
 {
     struct call *c = mc_calloc(1, sizeof(*c));
 
+    c->g = g;
     c->method = m;
     c->codec = codec;
     mc_buf_init(&c->req, MAX_MSG);
@@ -262,7 +342,7 @@ static void on_call(struct mc_grpc_scall *scall, void *arg)
         if (mc_rpc_method_stream_kind(m) != 0)
             open_stream(scall, m, codec);
         else
-            start_unary(scall, m, codec);
+            start_unary(g, scall, m, codec);
     }
     mc_error_release(&err);
 }
@@ -273,6 +353,8 @@ struct mc_rpc_grpc *mc_rpc_grpc_new(struct mc_loop *loop, struct mc_rpc_server *
     struct mc_rpc_grpc *g = mc_calloc(1, sizeof(*g));
 
     g->rpc = rpc;
+    g->loop = loop;
+    g->held_tail = &g->held;
     g->server = mc_grpc_server_new(loop, limits, on_call, g);
     return g;
 }
@@ -297,6 +379,12 @@ void mc_rpc_grpc_free(struct mc_rpc_grpc *g)
 {
     if (!g)
         return;
+    /* held answers go out first (their batch commits now), then calls are cancelled */
+    if (g->settle_timer) {
+        mc_loop_timer_cancel(g->loop, g->settle_timer);
+        g->settle_timer = NULL;
+        settle_held(g);
+    }
     mc_grpc_server_free(g->server);
     free(g);
 }

@@ -289,7 +289,8 @@ static int store_event(struct mc_events_service *ev, struct mc_arena *arena, con
     r.value = data;
     r.value_len = len;
     r.expiry = now + MC_EVENTS_TTL;
-    if ((rc = mc_storage_write(ev->core->storage, DB, MC_EVENTS_TABLE, &r)) < 0) {
+    /* durable with the round's group commit, before Publish answers (mc_rpc_durability) */
+    if ((rc = mc_storage_write_later(ev->core->storage, DB, MC_EVENTS_TABLE, &r)) < 0) {
         mc_error_internal(err, ID_PUBLISH, "cannot store the event: %s", mc_strerror(rc));
         return rc;
     }

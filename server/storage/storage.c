@@ -56,9 +56,19 @@ static const char schema[] =
     " ns TEXT NOT NULL, key BLOB NOT NULL, data BLOB NOT NULL,"
     " PRIMARY KEY (ns, key)) WITHOUT ROWID;";
 
+/* The outcome of one transaction of write-laters (see storage.h). */
+struct mc_storage_batch {
+    unsigned refs;
+    bool open;               /* still the storage's open transaction */
+    int rc;                  /* once closed: 0 committed, else why not */
+};
+
 struct mc_storage {
     sqlite3 *db;
     sqlite3_stmt *st[S_COUNT];
+    struct mc_storage_batch *batch;   /* the open one (the storage holds a reference) */
+    mc_storage_batch_hook on_batch;
+    void *on_batch_arg;
 };
 
 const char *mc_storage_profiles(void)
@@ -123,6 +133,7 @@ void mc_storage_close(struct mc_storage *s)
 {
     if (!s)
         return;
+    (void)mc_storage_commit(s);
     for (int i = 0; i < S_COUNT; i++)
         sqlite3_finalize(s->st[i]);
     sqlite3_close(s->db);
@@ -145,18 +156,98 @@ static sqlite3_stmt *stmt(struct mc_storage *s, enum stmt which)
 
 /* Logs sqlite's message; a full disk and a read-only file get codes of their
  * own, so the user reads why rather than "i/o error". */
+static void batch_close(struct mc_storage *s, int rc);
+
 static int db_error(struct mc_storage *s, sqlite3_stmt *q)
 {
     int code = sqlite3_errcode(s->db) & 0xff;
+    int rc = code == SQLITE_FULL ? MC_ENOSPC : code == SQLITE_READONLY ? MC_EROFS : MC_EIO;
 
     mc_log_error("store: %s", sqlite3_errmsg(s->db));
     if (q)
         sqlite3_reset(q);
-    if (code == SQLITE_FULL)
-        return MC_ENOSPC;
-    if (code == SQLITE_READONLY)
-        return MC_EROFS;
-    return MC_EIO;
+    /* some errors roll the whole transaction back: the batch's records are gone */
+    if (s->batch && sqlite3_get_autocommit(s->db))
+        batch_close(s, rc);
+    return rc;
+}
+
+/* ---- group commit ----------------------------------------------------------------------- */
+
+void mc_storage_set_batch_hook(struct mc_storage *s, mc_storage_batch_hook fn, void *arg)
+{
+    s->on_batch = fn;
+    s->on_batch_arg = arg;
+}
+
+void mc_storage_batch_unref(struct mc_storage_batch *b)
+{
+    if (b && --b->refs == 0)
+        free(b);
+}
+
+static void batch_close(struct mc_storage *s, int rc)
+{
+    struct mc_storage_batch *b = s->batch;
+
+    s->batch = NULL;
+    b->open = false;
+    b->rc = rc;
+    mc_storage_batch_unref(b);
+}
+
+static int batch_begin(struct mc_storage *s)
+{
+    if (s->batch)
+        return MC_OK;
+    if (sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+        return db_error(s, NULL);
+    s->batch = mc_calloc(1, sizeof(*s->batch));
+    s->batch->refs = 1;
+    s->batch->open = true;
+    if (s->on_batch)
+        s->on_batch(s->on_batch_arg);
+    return MC_OK;
+}
+
+int mc_storage_commit(struct mc_storage *s)
+{
+    int rc = MC_OK;
+
+    if (!s->batch)
+        return MC_OK;
+    if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        rc = db_error(s, NULL);
+        if (!s->batch)
+            return rc;                 /* sqlite rolled it back itself */
+        if (!sqlite3_get_autocommit(s->db))
+            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    }
+    batch_close(s, rc);
+    return rc;
+}
+
+struct mc_storage_batch *mc_storage_batch_open(struct mc_storage *s)
+{
+    if (!s->batch)
+        return NULL;
+    s->batch->refs++;
+    return s->batch;
+}
+
+int mc_storage_batch_commit(struct mc_storage *s, struct mc_storage_batch *b)
+{
+    if (b->open)
+        (void)mc_storage_commit(s);    /* an open batch is always s->batch */
+    return b->rc;
+}
+
+/* After a change that must be durable when its call returns: a batch it ran
+ * inside commits now, and a failed commit is the change's failure too. */
+static int settle(struct mc_storage *s, int rc)
+{
+    int committed = mc_storage_commit(s);
+    return rc < 0 ? rc : committed;
 }
 
 /* ---- helpers -------------------------------------------------------------------------- */
@@ -294,8 +385,8 @@ int mc_storage_read(struct mc_storage *s, const struct mc_storage_query *qr,
     return rc;
 }
 
-int mc_storage_write(struct mc_storage *s, const char *database, const char *table,
-                     const struct mc_storage_record *r)
+static int write_record(struct mc_storage *s, const char *database, const char *table,
+                        const struct mc_storage_record *r)
 {
     sqlite3_stmt *q;
 
@@ -317,6 +408,19 @@ int mc_storage_write(struct mc_storage *s, const char *database, const char *tab
     return MC_OK;
 }
 
+int mc_storage_write(struct mc_storage *s, const char *database, const char *table,
+                     const struct mc_storage_record *r)
+{
+    return settle(s, write_record(s, database, table, r));
+}
+
+int mc_storage_write_later(struct mc_storage *s, const char *database, const char *table,
+                           const struct mc_storage_record *r)
+{
+    int rc = batch_begin(s);
+    return rc < 0 ? rc : write_record(s, database, table, r);
+}
+
 int mc_storage_delete(struct mc_storage *s, const char *database, const char *table,
                       const char *key)
 {
@@ -330,9 +434,9 @@ int mc_storage_delete(struct mc_storage *s, const char *database, const char *ta
     sqlite3_bind_text(q, 2, name_or_default(table), -1, SQLITE_STATIC);
     bind_key(q, 3, key);
     if (sqlite3_step(q) != SQLITE_DONE)
-        return db_error(s, q);
+        return settle(s, db_error(s, q));
     sqlite3_reset(q);
-    return MC_OK;
+    return settle(s, MC_OK);
 }
 
 int mc_storage_databases(struct mc_storage *s, struct mc_storage_items *out)
@@ -361,14 +465,17 @@ int mc_storage_tables(struct mc_storage *s, const char *database, struct mc_stor
 int mc_storage_purge(struct mc_storage *s)
 {
     sqlite3_stmt *q = stmt(s, S_PURGE);
+    int n, rc;
 
     if (!q)
         return MC_EIO;
     sqlite3_bind_int64(q, 1, mc_unix_time());
     if (sqlite3_step(q) != SQLITE_DONE)
-        return db_error(s, q);
+        return settle(s, db_error(s, q));
     sqlite3_reset(q);
-    return sqlite3_changes(s->db);
+    n = sqlite3_changes(s->db);
+    rc = settle(s, MC_OK);
+    return rc < 0 ? rc : n;
 }
 
 int mc_storage_get(struct mc_storage *s, const char *database, const char *table,
@@ -416,9 +523,9 @@ int mc_storage_blob_put(struct mc_storage *s, const char *ns, const char *key, c
     bind_key(q, 2, key);
     sqlite3_bind_blob(q, 3, len ? data : "", (int)len, SQLITE_STATIC);
     if (sqlite3_step(q) != SQLITE_DONE)
-        return db_error(s, q);
+        return settle(s, db_error(s, q));
     sqlite3_reset(q);
-    return MC_OK;
+    return settle(s, MC_OK);
 }
 
 int mc_storage_blob_get(struct mc_storage *s, const char *ns, const char *key, uint8_t **data,
@@ -457,9 +564,9 @@ int mc_storage_blob_delete(struct mc_storage *s, const char *ns, const char *key
     sqlite3_bind_text(q, 1, name_or_default(ns), -1, SQLITE_STATIC);
     bind_key(q, 2, key);
     if (sqlite3_step(q) != SQLITE_DONE)
-        return db_error(s, q);
+        return settle(s, db_error(s, q));
     sqlite3_reset(q);
-    return MC_OK;
+    return settle(s, MC_OK);
 }
 
 int mc_storage_blob_keys(struct mc_storage *s, const char *ns, const char *prefix,

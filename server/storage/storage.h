@@ -87,6 +87,36 @@ int mc_storage_read(struct mc_storage *s, const struct mc_storage_query *q,
 /* Inserts or replaces a record. MC_EINVAL past the limits, MC_EIO on error. */
 int mc_storage_write(struct mc_storage *s, const char *database, const char *table,
                      const struct mc_storage_record *r);
+/*
+ * Group commit. mc_storage_write_later() writes like mc_storage_write() but
+ * leaves the record in an open transaction (the batch), opened by the first such
+ * write; every write-later of the same loop round joins it, so one commit makes
+ * many records durable. The record is not durable, and its write must not be
+ * acknowledged, until the batch commits: the RPC layer holds or commits the
+ * answers of calls made while a batch is open (see mc_rpc_durability in
+ * mc_rpc.h). Any other write, delete or blob call made while a batch is open
+ * runs inside it and commits it before returning, so a caller of those sees
+ * its own change durable as before. Reads see the batch's records.
+ *
+ * A batch is a reference to the outcome of one transaction: take one with
+ * mc_storage_batch_open() (NULL: nothing uncommitted), learn its outcome with
+ * mc_storage_batch_commit(), which commits it first when it is still open, and
+ * drop it with mc_storage_batch_unref(). On a failed commit the batch is rolled
+ * back and every holder of it gets the same error (MC_ENOSPC, MC_EIO ...).
+ */
+struct mc_storage_batch;
+int mc_storage_write_later(struct mc_storage *s, const char *database, const char *table,
+                           const struct mc_storage_record *r);
+struct mc_storage_batch *mc_storage_batch_open(struct mc_storage *s);
+int mc_storage_batch_commit(struct mc_storage *s, struct mc_storage_batch *b);
+void mc_storage_batch_unref(struct mc_storage_batch *b);
+/* Called when a batch opens, so that the owner of the loop commits it at the end
+ * of the round at the latest (the server adds a 0 ms timer). */
+typedef void (*mc_storage_batch_hook)(void *arg);
+void mc_storage_set_batch_hook(struct mc_storage *s, mc_storage_batch_hook fn, void *arg);
+/* Commits the open batch, if any: its outcome, or 0 when none was open. */
+int mc_storage_commit(struct mc_storage *s);
+
 /* Removes a record (a missing one is not an error). */
 int mc_storage_delete(struct mc_storage *s, const char *database, const char *table,
                       const char *key);

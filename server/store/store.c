@@ -215,7 +215,7 @@ static int write_(struct mc_rpc_ctx *ctx, const ProtobufCMessage *req, ProtobufC
     r.value_len = in->record->value.len;
     r.metadata = metadata;
     r.expiry = expiry_in(in->record->expiry);
-    rc = mc_storage_write(ss->core->storage, db, tbl, &r);
+    rc = mc_storage_write_later(ss->core->storage, db, tbl, &r);   /* group commit */
     cJSON_free(metadata);
     return rc < 0 ? mc_store_fail(ctx->err, id, rc, "key, value, database or table too long")
                   : MC_OK;

@@ -142,6 +142,86 @@ static void test_handler_errors_propagate(void **state)
     assert_int_equal(invoke(f, "/x.Debug/Health", MC_CODEC_JSON, "", 0), MC_OK);
 }
 
+/* ---- group commit: a durability provider with one batch and a chosen outcome ---- */
+
+struct batches {
+    int open;          /* 1 while a batch is open */
+    int outcome;       /* what committing it gives */
+    int commits, refs;
+};
+
+static void *b_pending(void *arg)
+{
+    struct batches *b = arg;
+    if (!b->open)
+        return NULL;
+    b->refs++;
+    return b;
+}
+
+static int b_commit(void *arg, void *batch)
+{
+    struct batches *b = arg;
+    assert_ptr_equal(batch, b);
+    if (b->open) {
+        b->open = 0;
+        b->commits++;
+    }
+    return b->outcome;
+}
+
+static void b_release(void *arg, void *batch)
+{
+    (void)batch;
+    ((struct batches *)arg)->refs--;
+}
+
+static const struct mc_rpc_durability fake_durability = { b_pending, b_commit, b_release };
+
+static void test_answers_wait_for_open_writes(void **state)
+{
+    struct fixture *f = *state;
+    struct batches b = { 0 };
+    const struct mc_rpc_method *m;
+    struct mc_rpc_ctx ctx = { .arena = &f->arena, .err = &f->err };
+    void *held;
+
+    mc_rpc_server_set_durability(f->srv, &fake_durability, &b);
+    /* nothing open: answered as is, nothing committed */
+    assert_int_equal(invoke(f, "/registry.Debug/Health", MC_CODEC_JSON, "", 0), MC_OK);
+    assert_int_equal(b.commits, 0);
+    /* a batch open and a good commit: the answer goes out after one commit */
+    b.open = 1;
+    assert_int_equal(invoke(f, "/registry.Debug/Health", MC_CODEC_JSON, "", 0), MC_OK);
+    assert_int_equal(b.commits, 1);
+    assert_int_equal(b.refs, 0);
+    /* a failed commit turns the answer into a 500 saying why */
+    b.open = 1;
+    b.outcome = MC_ENOSPC;
+    assert_int_equal(invoke(f, "/registry.Debug/Health", MC_CODEC_JSON, "", 0), MC_ENOSPC);
+    assert_int_equal(f->err.code, 500);
+    assert_string_equal(f->err.id, "registry");
+    assert_non_null(strstr(f->err.detail, "cannot store the data: no space left on the disk"));
+    mc_error_release(&f->err);
+    mc_error_init(&f->err);
+    /* a frontend that holds answers: invoke leaves the batch to it */
+    b.open = 1;
+    b.outcome = MC_OK;
+    ctx.hold_answer = true;
+    assert_int_equal(mc_rpc_route(f->srv, "/registry.Debug/Health", &m, NULL, &f->err), MC_OK);
+    mc_buf_reset(&f->out);
+    assert_int_equal(mc_rpc_invoke(m, &ctx, MC_CODEC_JSON, (const uint8_t *)"", 0, &f->out),
+                     MC_OK);
+    assert_int_equal(b.commits, 2);
+    held = mc_rpc_server_pending_writes(f->srv);
+    assert_ptr_equal(held, &b);
+    assert_int_equal(mc_rpc_server_settle(f->srv, held, "registry", &f->err), MC_OK);
+    assert_int_equal(b.commits, 3);
+    assert_int_equal(b.refs, 0);
+    assert_null(mc_rpc_server_pending_writes(f->srv));
+    assert_int_equal(mc_rpc_server_settle(f->srv, NULL, "registry", &f->err), MC_OK);
+}
+
 static void test_stats_and_log(void **state)
 {
     struct fixture *f = *state;
@@ -166,6 +246,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_health_in_json_and_proto, setup, teardown),
         cmocka_unit_test_setup_teardown(test_route_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_answers_wait_for_open_writes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_requests_are_400_and_counted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_handler_errors_propagate, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stats_and_log, setup, teardown),

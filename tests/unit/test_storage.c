@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "storage/storage.h"
 
@@ -223,6 +224,116 @@ static void test_profiles_keep_or_forget(void **state)
     }
 }
 
+/* ---- group commit ---- */
+
+static void put_later(struct mc_storage *s, const char *key)
+{
+    struct mc_storage_record r = { key, "v", 1, NULL, 0 };
+    assert_int_equal(mc_storage_write_later(s, "db", "t", &r), MC_OK);
+}
+
+/* Records of table t as another connection to the file sees them (committed ones),
+ * or -1 on the in-memory profile, which no one else can see. */
+static int committed_count(struct fx *f)
+{
+    char path[128];
+    sqlite3 *db;
+    sqlite3_stmt *q;
+    int n = -1;
+
+    if (strcmp(f->profile, "local") != 0)
+        return -1;
+    snprintf(path, sizeof(path), "%s/store/store.db", f->home);
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM records WHERE tbl = 't'", -1,
+                                        &q, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    n = sqlite3_column_int(q, 0);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    return n;
+}
+
+static void test_batch_commits_many_writes_at_once(void **state)
+{
+    struct fx *f = *state;
+    struct mc_storage_batch *b;
+    bool local = strcmp(f->profile, "local") == 0;
+
+    assert_null(mc_storage_batch_open(f->s));           /* nothing uncommitted */
+    put_later(f->s, "a");
+    put_later(f->s, "b");
+    b = mc_storage_batch_open(f->s);
+    assert_non_null(b);
+    assert_string_equal(keys(f->s, (struct mc_storage_query){ 0 }), "a,b");   /* own reads see it */
+    if (local)
+        assert_int_equal(committed_count(f), 0);        /* no one else does yet */
+    assert_int_equal(mc_storage_batch_commit(f->s, b), MC_OK);
+    assert_null(mc_storage_batch_open(f->s));
+    if (local)
+        assert_int_equal(committed_count(f), 2);
+    assert_int_equal(mc_storage_batch_commit(f->s, b), MC_OK);   /* the outcome is kept */
+    mc_storage_batch_unref(b);
+    put_later(f->s, "c");                                /* a new batch opens */
+    b = mc_storage_batch_open(f->s);
+    assert_non_null(b);
+    assert_int_equal(mc_storage_commit(f->s), MC_OK);
+    assert_int_equal(mc_storage_batch_commit(f->s, b), MC_OK);
+    mc_storage_batch_unref(b);
+    assert_int_equal(mc_storage_commit(f->s), MC_OK);    /* nothing open: a no-op */
+}
+
+static void test_other_changes_commit_the_open_batch(void **state)
+{
+    struct fx *f = *state;
+    struct mc_storage_batch *b;
+
+    put_later(f->s, "a");
+    b = mc_storage_batch_open(f->s);
+    put(f->s, "t", "b", "v", 0);         /* durable when it returns, and so is a */
+    assert_null(mc_storage_batch_open(f->s));
+    if (strcmp(f->profile, "local") == 0)
+        assert_int_equal(committed_count(f), 2);
+    assert_int_equal(mc_storage_batch_commit(f->s, b), MC_OK);
+    mc_storage_batch_unref(b);
+    put_later(f->s, "c");
+    assert_int_equal(mc_storage_delete(f->s, "db", "t", "a"), MC_OK);
+    assert_null(mc_storage_batch_open(f->s));
+    if (strcmp(f->profile, "local") == 0)
+        assert_int_equal(committed_count(f), 2);   /* b and c */
+    put_later(f->s, "d");
+    assert_int_equal(mc_storage_blob_put(f->s, "ns", "x", "1", 1), MC_OK);
+    assert_null(mc_storage_batch_open(f->s));
+}
+
+static int hook_calls;
+static void count_hook(void *arg)
+{
+    (void)arg;
+    hook_calls++;
+}
+
+static void test_batch_hook_and_close(void **state)
+{
+    struct fx *f = *state;
+    char err[256], *v;
+
+    hook_calls = 0;
+    mc_storage_set_batch_hook(f->s, count_hook, NULL);
+    put_later(f->s, "a");
+    put_later(f->s, "b");
+    assert_int_equal(hook_calls, 1);      /* once per batch, when it opens */
+    assert_int_equal(mc_storage_commit(f->s), MC_OK);
+    put_later(f->s, "c");
+    assert_int_equal(hook_calls, 2);
+    mc_storage_close(f->s);               /* commits what is open */
+    assert_int_equal(mc_storage_open(f->profile, f->home, &f->s, err, sizeof(err)), MC_OK);
+    if (strcmp(f->profile, "local") == 0) {
+        assert_int_equal(mc_storage_get(f->s, "db", "t", "c", &v, NULL), MC_OK);
+        free(v);
+    }
+}
+
 static void test_unknown_profile(void **state)
 {
     struct mc_storage *s;
@@ -246,6 +357,9 @@ int main(void)
         BOTH(test_limits),
         BOTH(test_many_keys_prefix_read),
         BOTH(test_profiles_keep_or_forget),
+        BOTH(test_batch_commits_many_writes_at_once),
+        BOTH(test_other_changes_commit_the_open_batch),
+        BOTH(test_batch_hook_and_close),
         cmocka_unit_test(test_unknown_profile),
     };
     return cmocka_run_group_tests_name("storage", tests, NULL, NULL);
