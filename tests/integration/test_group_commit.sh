@@ -12,6 +12,10 @@
 WRITER="$MICRO_SRC/tests/integration/grpc_writer.py"
 
 login() { TOKEN=$(micro_admin_token); [ -n "$TOKEN" ] || fail "cannot log in as admin"; }
+# integrity FILE: sqlite's own check of a store file
+integrity() {
+  $PY -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("pragma integrity_check").fetchone()[0])' "$1"
+}
 
 # stored_keys: the keys of table gc, one per line, each checked against its value
 stored_keys() {
@@ -66,6 +70,8 @@ if [ "${MICRO_TEST_PROFILE:-local}" != test ]; then
       [ "$(wc -l <"$ACK_S")" -gt $((before_s + 500)) ] && [ "$(wc -l <"$ACK_E")" -gt $((before_e + 500)) ] && break
       sleep 0.02
     done
+    micro_kill9_server
+    expect_eq "kill -9 round $round: integrity" "$(integrity "$MICRO_HOME/store/store.db")" "ok"
     micro_restart_server
     wait "$ws" "$we" 2>/dev/null || true
     login
@@ -110,8 +116,7 @@ if can_mount; then
   expect_eq "acknowledged records lost on a full disk" "$(lost "$ACK" "$SCRATCH/stored")" "0"
   echo "full disk: $okd writes acknowledged and all stored, $refused refused"
   micro_kill9_server
-  expect_eq "integrity after a full disk and kill -9" \
-    "$($PY -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("pragma integrity_check").fetchone()[0])' "$MICRO_HOME/store/store.db")" "ok"
+  expect_eq "integrity after a full disk and kill -9" "$(integrity "$MICRO_HOME/store/store.db")" "ok"
 else
   echo "group commit on a full disk: skipped (needs root to mount a tmpfs)"
 fi
