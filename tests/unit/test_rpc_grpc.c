@@ -36,6 +36,8 @@ static bool fallback(struct mc_grpc_scall *call, const char *service, void *arg)
     return true;
 }
 
+static const struct mc_rpc_durability durability;
+
 static void *serve(void *arg)
 {
     struct server *s = arg;
@@ -53,6 +55,8 @@ static int setup(void **state)
     s->rpc = mc_rpc_server_new();
     mc_rpc_server_add(s->rpc, "registry");
     mc_rpc_server_add(s->rpc, "go.micro.auth");
+    /* inert until a test opens a batch (set before the loop thread starts) */
+    mc_rpc_server_set_durability(s->rpc, &durability, NULL);
     s->g = mc_rpc_grpc_new(s->loop, s->rpc, NULL);
     mc_rpc_grpc_set_fallback(s->g, fallback, NULL);
     assert_int_equal(mc_rpc_grpc_listen(s->g, "127.0.0.1:0", err, sizeof(err)), MC_OK);
@@ -123,6 +127,68 @@ static void expect_micro_error(struct mc_grpc_unary_result *res, int grpc_code, 
     mc_error_release(&e);
 }
 
+/* ---- group commit: answers held until the round's commit ---- */
+
+/* One batch, opened by the test and committed by the server's loop thread. */
+static atomic_int batch_open, batch_outcome, batch_commits, batch_refs;
+
+static void *b_pending(void *arg)
+{
+    (void)arg;
+    if (!atomic_load(&batch_open))
+        return NULL;
+    atomic_fetch_add(&batch_refs, 1);
+    return &batch_open;
+}
+
+static int b_commit(void *arg, void *batch)
+{
+    (void)arg;
+    assert_ptr_equal(batch, &batch_open);
+    if (atomic_exchange(&batch_open, 0))
+        atomic_fetch_add(&batch_commits, 1);
+    return atomic_load(&batch_outcome);
+}
+
+static void b_release(void *arg, void *batch)
+{
+    (void)arg;
+    (void)batch;
+    atomic_fetch_sub(&batch_refs, 1);
+}
+
+static const struct mc_rpc_durability durability = { b_pending, b_commit, b_release };
+
+static void test_answers_held_until_the_commit(void **state)
+{
+    struct server *s = *state;
+    struct mc_grpc_unary_result res;
+
+    atomic_store(&batch_commits, 0);
+    call(s, "/registry.Debug/Health", "application/grpc+json", "{}", 2, &res);
+    assert_int_equal(res.code, MC_GRPC_OK);          /* nothing open: no commit */
+    assert_int_equal(atomic_load(&batch_commits), 0);
+    mc_grpc_unary_result_release(&res);
+
+    atomic_store(&batch_outcome, MC_OK);
+    atomic_store(&batch_open, 1);
+    call(s, "/registry.Debug/Health", "application/grpc+json", "{}", 2, &res);
+    assert_int_equal(res.code, MC_GRPC_OK);          /* sent once the batch committed */
+    assert_memory_equal(res.response, "{\"status\":\"ok\"}", 15);
+    assert_int_equal(atomic_load(&batch_commits), 1);
+    assert_int_equal(atomic_load(&batch_refs), 0);
+    mc_grpc_unary_result_release(&res);
+
+    atomic_store(&batch_outcome, MC_ENOSPC);
+    atomic_store(&batch_open, 1);
+    call(s, "/registry.Debug/Health", "application/grpc+json", "{}", 2, &res);
+    expect_micro_error(&res, MC_GRPC_INTERNAL, 500, "registry",
+                       "cannot store the data: no space left on the disk");
+    assert_int_equal(atomic_load(&batch_commits), 2);
+    assert_int_equal(atomic_load(&batch_refs), 0);
+    mc_grpc_unary_result_release(&res);
+}
+
 static void test_route_not_found_and_fallback(void **state)
 {
     struct server *s = *state;
@@ -183,6 +249,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_route_not_found_and_fallback, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_handler_method_and_bad_path, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_bodies_and_codecs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_answers_held_until_the_commit, setup, teardown),
     };
     return cmocka_run_group_tests_name("rpc_grpc", tests, NULL, NULL);
 }
