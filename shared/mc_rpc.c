@@ -524,6 +524,26 @@ int mc_rpc_stream_send(struct mc_rpc_stream *st, const ProtobufCMessage *msg)
     return st->t->send(st->targ, st->out.data ? st->out.data : "", st->out.len);
 }
 
+int mc_rpc_stream_send_packed(struct mc_rpc_stream *st, const ProtobufCMessageDescriptor *desc,
+                              const void *data, size_t len)
+{
+    struct mc_arena a;
+    ProtobufCMessage *msg;
+    int rc;
+
+    if (st->finished)
+        return MC_EINVAL;
+    if (st->gone)
+        return MC_ECLOSED;
+    if (st->codec == MC_CODEC_PROTO)
+        return st->t->send(st->targ, len ? data : "", len);
+    mc_arena_init(&a);
+    msg = protobuf_c_message_unpack(desc, mc_arena_pb(&a), len, data);
+    rc = msg ? mc_rpc_stream_send(st, msg) : MC_EPROTO;
+    mc_arena_release(&a);
+    return rc;
+}
+
 size_t mc_rpc_stream_pending(const struct mc_rpc_stream *st)
 {
     return st->finished || st->gone ? 0 : st->t->pending(st->targ);

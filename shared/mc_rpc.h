@@ -228,6 +228,12 @@ struct mc_rpc_ctx *mc_rpc_stream_ctx(struct mc_rpc_stream *st);
  * MC_ECLOSED when the client is gone (the handler still gets on_cancel), MC_ETOOBIG
  * past the message limit, MC_EINVAL after finish. */
 int mc_rpc_stream_send(struct mc_rpc_stream *st, const ProtobufCMessage *msg);
+/* Sends one response that is already packed protobuf of the method's output type
+ * (desc): as it is on a proto stream, decoded and encoded again on a JSON one, so a
+ * stored message (an event) goes out without a decode and an encode. Errors as
+ * mc_rpc_stream_send, and MC_EPROTO when data does not decode as desc. */
+int mc_rpc_stream_send_packed(struct mc_rpc_stream *st, const ProtobufCMessageDescriptor *desc,
+                              const void *data, size_t len);
 /* Bytes queued and not yet sent, to pace a producer. */
 size_t mc_rpc_stream_pending(const struct mc_rpc_stream *st);
 /* Ends the stream: OK when err is NULL or has code 0, else that error's status. */

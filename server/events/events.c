@@ -40,7 +40,7 @@ struct consumer {
     struct mc_rpc_stream *st;
     struct mc_evlog_consumer *c;   /* NULL until the ConsumeRequest arrived */
     bool manual;
-    bool blocked;                  /* too many bytes queued: the tick resumes it */
+    bool blocked;                  /* too many bytes queued: the pace timer resumes it */
     bool gone;                     /* the client left: on_cancel follows */
 };
 
@@ -57,6 +57,8 @@ struct mc_events_service {
     struct consumer *streams;
     size_t nstreams;
     struct mc_timer *tick;
+    struct mc_timer *pace;         /* while streams wait for their queue to drain */
+    uint64_t pace_ms;
     struct unsaved *unsaved;
 };
 
@@ -100,6 +102,13 @@ static struct unsaved *unsaved_find(struct mc_events_service *ev, const char *ke
     return NULL;
 }
 
+/* Whether u is the position of (topic, group): its key is "<topic>/<group>". */
+static bool unsaved_is(const struct unsaved *u, const char *topic, const char *group)
+{
+    size_t n = strlen(topic);
+    return strncmp(u->key, topic, n) == 0 && u->key[n] == '/' && strcmp(u->key + n + 1, group) == 0;
+}
+
 static int load_position(void *arg, const char *topic, const char *group, uint64_t *pos)
 {
     struct mc_events_service *ev = arg;
@@ -123,6 +132,7 @@ static int load_position(void *arg, const char *topic, const char *group, uint64
 }
 
 static void tick_start(struct mc_events_service *ev);
+static void pace_start(struct mc_events_service *ev);
 
 /*
  * A group's position moves with every event delivered or acked; writing it
@@ -135,16 +145,19 @@ static void save_position(void *arg, const char *topic, const char *group, uint6
 {
     struct mc_events_service *ev = arg;
     char key[KEY_MAX];
-    struct unsaved *u;
+    struct unsaved *u = ev->unsaved;
 
-    if (group_key(key, sizeof(key), topic, group) < 0)
-        return;
-    if (!(u = unsaved_find(ev, key))) {
-        size_t n = strlen(key) + 1;
-        u = mc_malloc(sizeof(*u) + n);
-        memcpy(u->key, key, n);
-        u->next = ev->unsaved;
-        ev->unsaved = u;
+    /* called for every event delivered: the group of the last call is the likely one */
+    if (!u || !unsaved_is(u, topic, group)) {
+        if (group_key(key, sizeof(key), topic, group) < 0)
+            return;
+        if (!(u = unsaved_find(ev, key))) {
+            size_t n = strlen(key) + 1;
+            u = mc_malloc(sizeof(*u) + n);
+            memcpy(u->key, key, n);
+            u->next = ev->unsaved;
+            ev->unsaved = u;
+        }
     }
     u->pos = pos;
     tick_start(ev);
@@ -168,17 +181,12 @@ static void flush_positions(struct mc_events_service *ev)
 
 /* ---- pumping events into streams ---------------------------------------------------------- */
 
-/* Sends one event; a stream that cannot take it any more is marked gone. */
+/* Sends one event (its stored bytes are the packed Event); a stream that cannot
+ * take it any more is marked gone. */
 static void send_entry(struct consumer *cs, const struct mc_evlog_entry *e)
 {
-    struct mc_arena a;
-    ProtobufCMessage *msg;
-    int rc;
+    int rc = mc_rpc_stream_send_packed(cs->st, &events__event__descriptor, e->data, e->len);
 
-    mc_arena_init(&a);
-    msg = protobuf_c_message_unpack(&events__event__descriptor, mc_arena_pb(&a), e->len, e->data);
-    rc = msg ? mc_rpc_stream_send(cs->st, msg) : MC_EPROTO;
-    mc_arena_release(&a);
     if (rc == MC_ECLOSED) {
         cs->gone = true;   /* on_cancel follows; unacked events go back to the group then */
     } else if (rc < 0) {
@@ -201,7 +209,7 @@ static void pump_one(struct mc_evlog_consumer *c, void *arg)
         return;
     if (mc_rpc_stream_pending(cs->st) >= MC_EVENTS_PENDING_MAX) {
         cs->blocked = true;
-        tick_start(cs->ev);
+        pace_start(cs->ev);
         return;
     }
     e = mc_evlog_next(cs->ev->log, c, mc_loop_now(cs->ev->core->loop));
@@ -235,24 +243,59 @@ static void unblock(struct mc_evlog_consumer *c, void *arg)
         (*blocked)++;
 }
 
-/* Every MC_EVENTS_TICK_MS while there are ack deadlines or waiting streams: expired
- * events go back to their groups and waiting streams get more. */
+static void count_blocked(struct mc_evlog_consumer *c, void *arg)
+{
+    if (((struct consumer *)mc_evlog_consumer_data(c))->blocked)
+        (*(size_t *)arg)++;
+}
+
+/* Every MC_EVENTS_TICK_MS while there are ack deadlines or unsaved positions:
+ * expired events go back to their groups, positions are written. */
 static void on_tick(struct mc_loop *loop, struct mc_timer *t, void *arg)
 {
     struct mc_events_service *ev = arg;
-    size_t blocked = 0;
 
     flush_positions(ev);
     mc_evlog_trim(ev->log, mc_unix_time());
     mc_evlog_expire(ev->log, mc_loop_now(loop));
-    mc_evlog_each_consumer(ev->log, NULL, unblock, &blocked);
-    pump(ev, NULL);
-    blocked = 0;
-    mc_evlog_each_consumer(ev->log, NULL, unblock, &blocked);
-    if (blocked == 0 && !ev->unsaved && mc_evlog_next_deadline(ev->log) == UINT64_MAX) {
+    pump(ev, NULL);   /* expired events are back in their groups */
+    if (!ev->unsaved && mc_evlog_next_deadline(ev->log) == UINT64_MAX) {
         mc_loop_timer_cancel(loop, t);
         ev->tick = NULL;
     }
+}
+
+/*
+ * A stream that queued MC_EVENTS_PENDING_MAX bytes waits until its client has
+ * read half of them. Nothing tells us when that happens, so we look: soon at
+ * first (a fast consumer drains 1 MiB in a few ms, and waiting for the 50 ms tick
+ * capped a replay at 20 MiB/s), then at doubling intervals up to the tick while
+ * no waiting stream moves, so that a stalled client costs little.
+ */
+static void on_pace(struct mc_loop *loop, struct mc_timer *t, void *arg)
+{
+    struct mc_events_service *ev = arg;
+    size_t before = 0, still = 0, after = 0;
+
+    (void)t;
+    ev->pace = NULL;   /* a one-shot: the loop frees it */
+    mc_evlog_each_consumer(ev->log, NULL, count_blocked, &before);
+    mc_evlog_each_consumer(ev->log, NULL, unblock, &still);
+    pump(ev, NULL);
+    mc_evlog_each_consumer(ev->log, NULL, count_blocked, &after);
+    if (after == 0)
+        return;
+    /* a stream moved: look again soon; none did: back off */
+    ev->pace_ms = still < before ? MC_EVENTS_PACE_MS : MC_MIN(ev->pace_ms * 2, MC_EVENTS_TICK_MS);
+    ev->pace = mc_loop_timer_add(loop, ev->pace_ms, 0, on_pace, ev);
+}
+
+static void pace_start(struct mc_events_service *ev)
+{
+    if (ev->pace)
+        return;
+    ev->pace_ms = MC_EVENTS_PACE_MS;
+    ev->pace = mc_loop_timer_add(ev->core->loop, ev->pace_ms, 0, on_pace, ev);
 }
 
 static void tick_start(struct mc_events_service *ev)
@@ -680,6 +723,7 @@ void mc_events_service_release(struct mc_core *core)
     mc_error_release(&err);
     flush_positions(ev);
     mc_loop_timer_cancel(core->loop, ev->tick);
+    mc_loop_timer_cancel(core->loop, ev->pace);
     mc_evlog_free(ev->log);
     free(ev);
     core->events = NULL;

@@ -41,6 +41,8 @@ struct mc_rpc_service;
 #define MC_EVENTS_PENDING_MAX (1024u * 1024)        /* bytes queued on one consumer's
                                                        stream before it waits */
 #define MC_EVENTS_TICK_MS 50u                       /* ack deadlines and paced consumers */
+#define MC_EVENTS_PACE_MS 2u                        /* first look at a waiting consumer,
+                                                       doubling to the tick while it waits */
 #define MC_EVENTS_READ_LIMIT 250u                   /* Store.Read's default limit */
 #define MC_EVENTS_TOPIC_MAX 256                     /* bytes of a topic or group */
 #define MC_EVENTS_TABLE "events"

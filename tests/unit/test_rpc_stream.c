@@ -99,6 +99,35 @@ static int echo_open(struct mc_rpc_stream *st, void *arg)
     return MC_OK;
 }
 
+/* Registry.ListServices as a server stream of stored (packed) answers: a good
+ * ListResponse, then bytes that are not one. */
+static int packed_rc[2];
+
+static void packed_on_message(struct mc_rpc_stream *st, const ProtobufCMessage *msg, void *arg)
+{
+    Registry__Service svc = REGISTRY__SERVICE__INIT, *list[1] = { &svc };
+    Registry__ListResponse rsp = REGISTRY__LIST_RESPONSE__INIT;
+    uint8_t buf[64];
+    size_t n;
+
+    svc.name = "stored";
+    rsp.services = list;
+    rsp.n_services = 1;
+    n = registry__list_response__pack(&rsp, buf);
+    packed_rc[0] = mc_rpc_stream_send_packed(st, &registry__list_response__descriptor, buf, n);
+    packed_rc[1] = mc_rpc_stream_send_packed(st, &registry__list_response__descriptor,
+                                             "\xff\xff\xff", 3);
+    mc_rpc_stream_finish(st, NULL);
+}
+
+static const struct mc_rpc_stream_ops packed_ops = { packed_on_message, NULL, NULL };
+
+static int packed_open(struct mc_rpc_stream *st, void *arg)
+{
+    mc_rpc_stream_set_ops(st, &packed_ops, NULL);
+    return MC_OK;
+}
+
 /* Registry.Deregister refuses in open. */
 static int refuse_open(struct mc_rpc_stream *st, void *arg)
 {
@@ -143,6 +172,8 @@ static int setup(void **state)
                                  MC_RPC_STREAM_BIDI, echo_open, NULL);
     mc_rpc_service_handle_stream(svc, &registry__registry__descriptor, "Deregister",
                                  MC_RPC_STREAM_BIDI, refuse_open, NULL);
+    mc_rpc_service_handle_stream(svc, &registry__registry__descriptor, "ListServices",
+                                 MC_RPC_STREAM_SERVER, packed_open, NULL);
     f->g = mc_rpc_grpc_new(f->loop, f->rpc, NULL);
     assert_int_equal(mc_rpc_grpc_listen(f->g, "127.0.0.1:0", err, sizeof(err)), MC_OK);
     f->cl = mc_grpc_client_new(f->loop, mc_rpc_grpc_addr(f->g), NULL);
@@ -225,6 +256,34 @@ static void test_server_stream_json(void **state)
     assert_non_null(strstr(f->got, "{\"action\":\"delete\""));
 }
 
+static void test_packed_answers(void **state)
+{
+    struct fx *f = *state;
+    const char *req[] = { "{}" };
+    const char proto_req[] = "";
+
+    /* JSON: decoded and encoded again; bytes that do not decode are refused */
+    start(f, "/test.Registry/ListServices", "application/grpc+json", req, 1, true, NULL);
+    run_until_done(f);
+    assert_int_equal(f->code, MC_GRPC_OK);
+    assert_int_equal(f->messages, 1);
+    assert_non_null(strstr(f->got, "{\"services\":[{\"name\":\"stored\",\"version\":\"\""));
+    assert_int_equal(packed_rc[0], MC_OK);
+    assert_int_equal(packed_rc[1], MC_EPROTO);
+    /* proto: the stored bytes as they are (field 1, a Service with field 1 "stored") */
+    f->got[0] = '\0';
+    {
+        const char *msgs[] = { proto_req };
+        start(f, "/test.Registry/ListServices", "application/grpc+proto", msgs, 1, true, NULL);
+    }
+    run_until_done(f);
+    assert_int_equal(f->code, MC_GRPC_OK);
+    assert_int_equal(f->messages, 2);
+    assert_memory_equal(f->got, "\x0a\x08\x0a\x06stored\n\xff\xff\xff\n", 16);
+    assert_int_equal(packed_rc[0], MC_OK);
+    assert_int_equal(packed_rc[1], MC_OK);
+}
+
 static void test_client_stream_counts_chunks(void **state)
 {
     struct fx *f = *state;
@@ -304,6 +363,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_server_stream_json, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_packed_answers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_client_stream_counts_chunks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bidi_cancel_reaches_handler, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refused_and_bad_messages, setup, teardown),
