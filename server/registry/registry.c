@@ -1,7 +1,10 @@
 /*
  * The in-memory registry (see registry.h). Versions sit in one flat array in
- * registration order (a server holds tens of services, and the order makes
- * listings stable); each keeps its service document packed without nodes, and
+ * registration order (the order makes listings stable), and in a hash index by
+ * service name whose chains keep that order, so finding one service (every
+ * register, GetService, and every call the proxy forwards) does not walk the
+ * whole array when thousands are registered; each version keeps its service
+ * document packed without nodes, and
  * each node its packed form, so every read deep-copies by unpacking into the
  * caller's arena and nothing stored is ever shared with a caller. Changes are
  * applied completely before watchers run, so a watcher that calls back into the
@@ -35,6 +38,7 @@ struct reg_version {
     struct reg_node *nodes;
     size_t n_nodes;
     size_t cap_nodes;
+    struct reg_version *hnext;   /* next in its hash chain, in registration order */
 };
 
 struct mc_registry_watcher {
@@ -52,6 +56,8 @@ struct mc_registry {
     struct reg_version **versions;
     size_t n_versions;
     size_t cap_versions;
+    struct reg_version **buckets;   /* hash index by name; n_buckets a power of two */
+    size_t n_buckets;
     size_t bytes;         /* stored documents and nodes, for MC_REGISTRY_MAX_BYTES */
     struct mc_registry_watcher **watchers;
     size_t n_watchers;
@@ -248,21 +254,82 @@ static void events_deliver(struct mc_registry *reg, struct reg_events *e)
     mc_arena_release(&e->arena);
 }
 
+/* ---- the hash index by name ---------------------------------------------------------- */
+
+#define INDEX_MIN_BUCKETS 64
+
+static size_t name_hash(const char *s)
+{
+    uint64_t h = 14695981039346656037ull;   /* FNV-1a */
+
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return (size_t)h;
+}
+
+/* The first version in name's chain (versions of other names may follow). */
+static struct reg_version *index_first(const struct mc_registry *reg, const char *name)
+{
+    if (reg->n_buckets == 0)
+        return NULL;
+    return reg->buckets[name_hash(name) & (reg->n_buckets - 1)];
+}
+
+/* Appends v at the end of its chain: chains keep registration order. */
+static void index_append(struct mc_registry *reg, struct reg_version *v)
+{
+    struct reg_version **pp = &reg->buckets[name_hash(v->name) & (reg->n_buckets - 1)];
+
+    while (*pp)
+        pp = &(*pp)->hnext;
+    v->hnext = NULL;
+    *pp = v;
+}
+
+/* Adds reg->versions[n_versions - 1] to the index, growing it to keep chains short. */
+static void index_add_last(struct mc_registry *reg)
+{
+    if (reg->n_versions > reg->n_buckets) {
+        reg->n_buckets = reg->n_buckets ? reg->n_buckets * 2 : INDEX_MIN_BUCKETS;
+        free(reg->buckets);
+        reg->buckets = mc_calloc(reg->n_buckets, sizeof(*reg->buckets));
+        for (size_t i = 0; i < reg->n_versions; i++)
+            index_append(reg, reg->versions[i]);
+        return;
+    }
+    index_append(reg, reg->versions[reg->n_versions - 1]);
+}
+
+static void index_remove(struct mc_registry *reg, struct reg_version *v)
+{
+    struct reg_version **pp = &reg->buckets[name_hash(v->name) & (reg->n_buckets - 1)];
+
+    while (*pp != v)
+        pp = &(*pp)->hnext;
+    *pp = v->hnext;
+}
+
 /* ---- the store of versions ---------------------------------------------------------- */
 
 static struct reg_version *find_version(const struct mc_registry *reg, const char *domain,
-                                        const char *name, const char *version, size_t *at)
+                                        const char *name, const char *version)
 {
-    for (size_t i = 0; i < reg->n_versions; i++) {
-        struct reg_version *v = reg->versions[i];
-        if (strcmp(v->domain, domain) == 0 && strcmp(v->name, name) == 0 &&
-            strcmp(v->version, version) == 0) {
-            if (at)
-                *at = i;
+    for (struct reg_version *v = index_first(reg, name); v; v = v->hnext) {
+        if (strcmp(v->name, name) == 0 && strcmp(v->domain, domain) == 0 &&
+            strcmp(v->version, version) == 0)
             return v;
-        }
     }
     return NULL;
+}
+
+/* Where v sits in the flat array (it is there). */
+static size_t version_at(const struct mc_registry *reg, const struct reg_version *v)
+{
+    size_t i = 0;
+
+    while (reg->versions[i] != v)
+        i++;
+    return i;
 }
 
 static struct reg_node *find_node(const struct reg_version *v, const char *id)
@@ -345,6 +412,7 @@ static void registry_remove_version(struct mc_registry *reg, size_t at)
     for (size_t i = v->n_nodes; i > 0; i--)
         version_remove_node(reg, v, i - 1);
     reg->bytes -= version_bytes(v);
+    index_remove(reg, v);
     version_free(v);
     memmove(&reg->versions[at], &reg->versions[at + 1],
             (reg->n_versions - at - 1) * sizeof(*reg->versions));
@@ -390,6 +458,7 @@ void mc_registry_free(struct mc_registry *reg)
     for (size_t i = 0; i < reg->n_versions; i++)
         version_free(reg->versions[i]);
     free(reg->versions);
+    free(reg->buckets);
     free(reg);
 }
 
@@ -464,6 +533,7 @@ static int register_new_version(struct mc_registry *reg, const char *domain,
         reg->versions = mc_realloc(reg->versions, reg->cap_versions * sizeof(*reg->versions));
     }
     reg->versions[reg->n_versions++] = v;
+    index_add_last(reg);
     events_add(ev, "create",
                service_with_domain(&ev->arena, svc, domain, svc->nodes, svc->n_nodes));
     return MC_OK;
@@ -514,7 +584,7 @@ int mc_registry_register(struct mc_registry *reg, const char *domain, const Regi
     if (rc < 0)
         return rc;
     events_init(&ev);
-    v = find_version(reg, domain, svc->name, str_or_empty(svc->version), NULL);
+    v = find_version(reg, domain, svc->name, str_or_empty(svc->version));
     if (v)
         rc = register_nodes(reg, v, domain, svc, ttl_to_ms(ttl_s), &ev);
     else
@@ -530,13 +600,12 @@ int mc_registry_deregister(struct mc_registry *reg, const char *domain,
 {
     struct reg_events ev;
     struct reg_version *v;
-    size_t at;
     bool removed = false;
 
     if (!svc || !svc->name || !svc->name[0])
         return MC_EINVAL;
     domain = domain_or_default(domain);
-    v = find_version(reg, domain, svc->name, str_or_empty(svc->version), &at);
+    v = find_version(reg, domain, svc->name, str_or_empty(svc->version));
     if (!v)
         return MC_OK;
     for (size_t i = 0; i < svc->n_nodes; i++) {
@@ -548,7 +617,7 @@ int mc_registry_deregister(struct mc_registry *reg, const char *domain,
         }
     }
     if (v->n_nodes == 0) {
-        registry_remove_version(reg, at);
+        registry_remove_version(reg, version_at(reg, v));
         removed = true;
     }
     events_init(&ev);
@@ -603,17 +672,30 @@ static bool version_matches(const struct reg_version *v, const char *domain, con
     return !name || strcmp(v->name, name) == 0;
 }
 
+/* Every version in domain (all of them, or name's chain when name is set), in
+ * registration order. */
 static int collect(const struct mc_registry *reg, const char *domain, const char *name,
                    struct mc_arena *arena, Registry__Service ***out, size_t *n)
 {
     size_t count = 0, k = 0;
 
     domain = domain_or_default(domain);
+    if (name) {
+        for (const struct reg_version *v = index_first(reg, name); v; v = v->hnext)
+            count += version_matches(v, domain, name);
+        *out = mc_arena_alloc(arena, (count ? count : 1) * sizeof(**out));
+        for (const struct reg_version *v = index_first(reg, name); v; v = v->hnext) {
+            if (version_matches(v, domain, name))
+                (*out)[k++] = version_document(arena, v, NULL, 0);
+        }
+        *n = count;
+        return MC_OK;
+    }
     for (size_t i = 0; i < reg->n_versions; i++)
-        count += version_matches(reg->versions[i], domain, name);
+        count += version_matches(reg->versions[i], domain, NULL);
     *out = mc_arena_alloc(arena, (count ? count : 1) * sizeof(**out));
     for (size_t i = 0; i < reg->n_versions; i++) {
-        if (version_matches(reg->versions[i], domain, name))
+        if (version_matches(reg->versions[i], domain, NULL))
             (*out)[k++] = version_document(arena, reg->versions[i], NULL, 0);
     }
     *n = count;
@@ -651,15 +733,14 @@ int mc_registry_lookup_nodes(const struct mc_registry *reg, const char *domain, 
     if (!name)
         return MC_ENOTFOUND;
     domain = domain_or_default(domain);
-    for (size_t i = 0; i < reg->n_versions; i++) {
-        if (version_matches(reg->versions[i], domain, name))
-            count += reg->versions[i]->n_nodes;
+    for (const struct reg_version *v = index_first(reg, name); v; v = v->hnext) {
+        if (version_matches(v, domain, name))
+            count += v->n_nodes;
     }
     if (count == 0)
         return MC_ENOTFOUND;
     *addrs = mc_arena_alloc(arena, count * sizeof(**addrs));
-    for (size_t i = 0; i < reg->n_versions; i++) {
-        const struct reg_version *v = reg->versions[i];
+    for (const struct reg_version *v = index_first(reg, name); v; v = v->hnext) {
         if (!version_matches(v, domain, name))
             continue;
         for (size_t j = 0; j < v->n_nodes; j++)

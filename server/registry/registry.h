@@ -39,7 +39,7 @@ struct mc_registry_watcher;
 
 /* Limits on what peers can make the registry hold. */
 #define MC_REGISTRY_MAX_NAME 256              /* domain, service, version, node id bytes */
-#define MC_REGISTRY_MAX_VERSIONS 4096         /* service versions over all domains */
+#define MC_REGISTRY_MAX_VERSIONS 65536        /* service versions over all domains */
 #define MC_REGISTRY_MAX_NODES 1024            /* nodes of one version */
 #define MC_REGISTRY_MAX_DOC (4u << 20)        /* packed service document, nodes excluded */
 #define MC_REGISTRY_MAX_BYTES (256u << 20)    /* all documents and nodes together */

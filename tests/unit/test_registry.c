@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "core.h"
@@ -227,6 +228,57 @@ static void test_versions_and_deregister(void **state)
     /* deregistering what is not there is fine */
     assert_int_equal(mc_registry_deregister(f->reg, NULL, mk_service(&f->arena, "foo", "v9", a, 1)),
                      MC_OK);
+}
+
+/* Thousands of services (the hash index by name grows several times): each is
+ * found, versions of one name keep their registration order across the growth,
+ * and removals in the middle (deregister, expiry) leave the others findable. */
+static void test_many_services_indexed(void **state)
+{
+    struct fixture *f = *state;
+    const char *a[] = { "a" };
+    Registry__Service **out;
+    char name[32], **addrs;
+    size_t n;
+
+    assert_int_equal(mc_registry_register(f->reg, NULL, mk_service(&f->arena, "multi", "v1", a, 1),
+                                          0), MC_OK);
+    for (int i = 0; i < 3000; i++) {
+        snprintf(name, sizeof(name), "svc-%d", i);
+        assert_int_equal(mc_registry_register(f->reg, NULL, mk_service(&f->arena, name, "v1", a, 1),
+                                              i % 3 == 0 ? 1 : 0), MC_OK);
+        if (i == 1500)
+            assert_int_equal(mc_registry_register(f->reg, "other",
+                                                  mk_service(&f->arena, "multi", "v2", a, 1), 0),
+                             MC_OK);
+    }
+    assert_int_equal(mc_registry_register(f->reg, NULL, mk_service(&f->arena, "multi", "v3", a, 1),
+                                          0), MC_OK);
+    assert_int_equal(mc_registry_get(f->reg, "*", "multi", &f->arena, &out, &n), MC_OK);
+    assert_int_equal(n, 3);
+    assert_string_equal(out[0]->version, "v1");
+    assert_string_equal(out[1]->version, "v2");
+    assert_string_equal(out[2]->version, "v3");
+    assert_int_equal(count_versions(f, NULL, "multi"), 2);
+    assert_int_equal(count_versions(f, NULL, "svc-2999"), 1);
+    assert_int_equal(mc_registry_lookup_nodes(f->reg, NULL, "svc-1234", &f->arena, &addrs, &n),
+                     MC_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(addrs[0], "addr-a");
+    /* deregister one in the middle */
+    assert_int_equal(mc_registry_deregister(f->reg, NULL, mk_service(&f->arena, "svc-1000", "v1",
+                                                                     a, 1)), MC_OK);
+    assert_int_equal(count_versions(f, NULL, "svc-1000"), 0);
+    assert_int_equal(count_versions(f, NULL, "svc-1001"), 1);
+    /* a third of them expire (TTL 1 s) */
+    nanosleep(&(struct timespec){ .tv_sec = 1, .tv_nsec = 200000000 }, NULL);
+    mc_registry_prune(f->reg);
+    assert_int_equal(count_versions(f, NULL, "svc-999"), 0);
+    assert_int_equal(count_versions(f, NULL, "svc-1001"), 1);
+    assert_int_equal(mc_registry_list(f->reg, NULL, &f->arena, &out, &n), MC_OK);
+    assert_int_equal(n, 2 + 2000 - 1);
+    assert_int_equal(mc_registry_lookup_nodes(f->reg, "*", "multi", &f->arena, &addrs, &n), MC_OK);
+    assert_int_equal(n, 3);
 }
 
 static void test_domains_and_wildcard(void **state)
@@ -858,6 +910,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_register_and_get, setup, teardown),
         cmocka_unit_test_setup_teardown(test_register_refuses_bad_input, setup, teardown),
         cmocka_unit_test_setup_teardown(test_versions_and_deregister, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_many_services_indexed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_domains_and_wildcard, setup, teardown),
         cmocka_unit_test_setup_teardown(test_events, setup, teardown),
         cmocka_unit_test_setup_teardown(test_watch_filters, setup, teardown),
