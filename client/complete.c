@@ -199,10 +199,11 @@ static void add_bools(struct comp *c, const char *prefix)
 {
     char word[COMP_WORD_MAX];
 
-    snprintf(word, sizeof(word), "%strue", prefix);
-    add(c, word, NULL);
-    snprintf(word, sizeof(word), "%sfalse", prefix);
-    add(c, word, NULL);
+    /* a prefix too long for a word completes nothing */
+    if (snprintf(word, sizeof(word), "%strue", prefix) < (int)sizeof(word))
+        add(c, word, NULL);
+    if (snprintf(word, sizeof(word), "%sfalse", prefix) < (int)sizeof(word))
+        add(c, word, NULL);
 }
 
 /* The value of a builtin's flag; prefix is "--flag=" when the partial word

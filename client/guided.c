@@ -353,8 +353,10 @@ static int flag_field(struct walk *w, const cJSON *v, const char *path, int dept
         return flag_scalar(w, path, type);
     cJSON_ArrayForEach(k, kids)
     {
-        snprintf(sub, sizeof(sub), "%s.%s", path, mc_schema_value_name(k));
-        int rc = flag_field(w, k, sub, depth + 1);
+        int rc;
+        if (snprintf(sub, sizeof(sub), "%s.%s", path, mc_schema_value_name(k)) >= (int)sizeof(sub))
+            continue;   /* a path too long to be a flag */
+        rc = flag_field(w, k, sub, depth + 1);
         if (rc != 0)
             return rc;
     }

@@ -228,7 +228,7 @@ int64_t mc_run_now_ns(void)
 
 bool mc_run_parse_rfc3339(const char *s, int64_t *unix_ns)
 {
-    int y, mo, d, h, mi, sec, oh = 0, om = 0;
+    int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0, oh = 0, om = 0;   /* (set by digits; -O3 cannot see it) */
     int64_t frac = 0, scale = NS_PER_S;
     size_t i = 0;
     struct tm tm;
