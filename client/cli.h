@@ -114,6 +114,20 @@ int mc_cli_call(struct mc_cli *cli, const char *service, const char *endpoint,
                 const char *req_json, const struct mc_call_opts *opts, char **resp_json,
                 struct mc_cli_failure *f);
 
+/* mc_cli_call in protobuf: req (len bytes, packed) out, the packed answer back
+ * in *resp / *resp_len (malloc'd). For calls whose JSON would cost more than the
+ * call: a registry listing of thousands of services. */
+int mc_cli_call_proto(struct mc_cli *cli, const char *service, const char *endpoint,
+                      const void *req, size_t len, const struct mc_call_opts *opts,
+                      uint8_t **resp, size_t *resp_len, struct mc_cli_failure *f);
+
+/* The names of every service version registered in domain (one per version,
+ * in the registry's order; NULL-terminated, free with mc_cli_names_free), from
+ * one Registry.ListServices in protobuf. */
+int mc_cli_service_names(struct mc_cli *cli, const char *domain, char ***names, size_t *n,
+                         struct mc_cli_failure *f);
+void mc_cli_names_free(char **names);
+
 /*
  * A server-streaming call: sends req_json once, then calls on_msg for each
  * response message (JSON, not NUL-terminated beyond len) until the stream

@@ -18,6 +18,7 @@
 #include "mc_grpc_frame.h"
 #include "mc_metadata.h"
 #include "output.h"
+#include "registry.pb-c.h"
 #include "transport.h"
 #include "transport_reply.h"
 #include "mc_banned.h"
@@ -25,6 +26,7 @@
 #define CALL_MAX_HEADERS 64     /* token + namespace + --metadata values */
 #define CALL_HEADER_MAX 8192    /* one "name: value" line */
 #define CALL_NAME_MAX 256       /* service, endpoint */
+#define MC_CLI_NAME_REQ_MAX 1024   /* a ListRequest: a namespace name and a few bytes */
 
 void mc_cli_failure_init(struct mc_cli_failure *f)
 {
@@ -186,11 +188,12 @@ static int build_path(const char *service, const char *endpoint, char *path, siz
 }
 
 /* The request of one call: a JSON message, or (framed) the gRPC frames of a
- * whole client stream. */
+ * whole client stream, or (proto) one protobuf message. */
 struct call_body {
     const char *data;
     size_t len;
     bool framed;
+    bool proto;
 };
 
 static struct call_body json_body(const char *req_json)
@@ -244,6 +247,7 @@ static int run_call(struct mc_cli *cli, const char *service, const char *endpoin
         .body = body.data,
         .body_len = body.len,
         .framed = body.framed,
+        .proto = body.proto,
         .timeout_ms = timeout_ms,
         .on_msg = on_msg,
         .ud = ud,
@@ -298,6 +302,72 @@ int mc_cli_call(struct mc_cli *cli, const char *service, const char *endpoint,
         return -1;
     }
     return unary_result(&u, resp_json, f);
+}
+
+int mc_cli_call_proto(struct mc_cli *cli, const char *service, const char *endpoint,
+                      const void *req, size_t len, const struct mc_call_opts *opts,
+                      uint8_t **resp, size_t *resp_len, struct mc_cli_failure *f)
+{
+    uint64_t timeout = opts && opts->timeout_ms ? opts->timeout_ms : MC_CLI_DEFAULT_TIMEOUT_MS;
+    struct unary u = { .count = 0 };
+    struct call_body body = { .data = len ? req : "", .len = len, .proto = true };
+    char *out;
+
+    *resp = NULL;
+    *resp_len = 0;
+    mc_buf_init(&u.buf, MC_TRANSPORT_MAX_MSG);
+    if (run_call(cli, service, endpoint, body, opts, timeout, keep_first, &u, f) < 0) {
+        mc_buf_release(&u.buf);
+        return -1;
+    }
+    *resp_len = u.buf.len;
+    if (unary_result(&u, &out, f) < 0)
+        return -1;
+    *resp = (uint8_t *)out;
+    return 0;
+}
+
+int mc_cli_service_names(struct mc_cli *cli, const char *domain, char ***names, size_t *n,
+                         struct mc_cli_failure *f)
+{
+    Registry__Options opts = REGISTRY__OPTIONS__INIT;
+    Registry__ListRequest lr = REGISTRY__LIST_REQUEST__INIT;
+    Registry__ListResponse *rsp;
+    uint8_t req[MC_CLI_NAME_REQ_MAX], *out = NULL;
+    size_t len;
+
+    *names = NULL;
+    *n = 0;
+    opts.domain = (char *)(domain ? domain : "");
+    lr.options = &opts;
+    if (registry__list_request__get_packed_size(&lr) > sizeof(req)) {
+        mc_transport_fail(f, MC_CLI_LOCAL, "namespace name too long");
+        return -1;
+    }
+    len = registry__list_request__pack(&lr, req);
+    if (mc_cli_call_proto(cli, "registry", "Registry.ListServices", req, len, NULL, &out, &len,
+                          f) < 0)
+        return -1;
+    rsp = registry__list_response__unpack(NULL, len, out);
+    free(out);
+    if (!rsp) {
+        mc_transport_fail(f, MC_CLI_LOCAL, "malformed response from the registry");
+        return -1;
+    }
+    *names = mc_calloc(rsp->n_services + 1, sizeof(**names));
+    for (size_t i = 0; i < rsp->n_services; i++) {
+        if (rsp->services[i]->name && rsp->services[i]->name[0])
+            (*names)[(*n)++] = mc_strdup(rsp->services[i]->name);
+    }
+    registry__list_response__free_unpacked(rsp, NULL);
+    return 0;
+}
+
+void mc_cli_names_free(char **names)
+{
+    for (char **p = names; p && *p; p++)
+        free(*p);
+    free(names);
 }
 
 int mc_cli_client_stream(struct mc_cli *cli, const char *service, const char *endpoint,

@@ -69,28 +69,24 @@ static int cmp_str(const void *a, const void *b)
 
 static int run_services(struct mc_cli *cli, const struct mc_args *args)
 {
-    (void)args;
+    struct mc_cli_failure f;
+    char **names;
+    size_t n;
     int rc;
-    cJSON *doc = registry_call(cli, "Registry.ListServices", domain_options(cli->namespace_),
-                               &rc, NULL);
-    if (!doc)
+
+    (void)args;
+    mc_cli_failure_init(&f);
+    /* in protobuf: with thousands of services the JSON documents cost more than the call */
+    if (mc_cli_service_names(cli, cli->namespace_, &names, &n, &f) != 0) {
+        rc = mc_cli_fail(cli, &f);
+        mc_cli_failure_release(&f);
         return rc;
-    const cJSON *list = cJSON_GetObjectItemCaseSensitive(doc, "services");
-    int n = cJSON_GetArraySize(list), k = 0;
-    const char **names = mc_calloc((size_t)n + 1, sizeof(*names));
-    const cJSON *s;
-    cJSON_ArrayForEach(s, list)
-    {
-        const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "name"));
-        if (name && k < n)
-            names[k++] = name;
     }
     /* one line per registered version, as upstream: no de-duplication */
-    qsort(names, (size_t)k, sizeof(*names), cmp_str);
-    for (int i = 0; i < k; i++)
+    qsort(names, n, sizeof(*names), cmp_str);
+    for (size_t i = 0; i < n; i++)
         fprintf(cli->out, "%s\n", names[i]);
-    free(names);
-    cJSON_Delete(doc);
+    mc_cli_names_free(names);
     return 0;
 }
 

@@ -399,26 +399,15 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Sorted, unique names from a ListServices response. */
-static cJSON *names_of(const cJSON *rsp)
+/* Sorted, unique names (sorts v in place). */
+static cJSON *unique_sorted(char **v, size_t n)
 {
-    const cJSON *list = cJSON_GetObjectItemCaseSensitive(rsp, "services");
-    int n = cJSON_GetArraySize(list);
-    char **v = mc_calloc((size_t)n + 1, sizeof(*v));
-    int k = 0;
-    const cJSON *s;
-    cJSON_ArrayForEach(s, list)
-    {
-        const cJSON *name = cJSON_GetObjectItemCaseSensitive(s, "name");
-        if (cJSON_IsString(name) && k < n)
-            v[k++] = name->valuestring;
-    }
-    qsort(v, (size_t)k, sizeof(*v), cmp_str);
     cJSON *out = cJSON_CreateArray();
-    for (int i = 0; i < k; i++)
+
+    qsort(v, n, sizeof(*v), cmp_str);
+    for (size_t i = 0; i < n; i++)
         if (i == 0 || strcmp(v[i], v[i - 1]) != 0)
             cJSON_AddItemToArray(out, cJSON_CreateString(v[i]));
-    free(v);
     return out;
 }
 
@@ -431,15 +420,13 @@ int mc_schema_cache_services(struct mc_cli *cli, const char *domain, bool refres
 
     *names = NULL;
     if (!arr) {
-        cJSON *req = cJSON_CreateObject();
-        cJSON *rsp = NULL;
-        cJSON_AddStringToObject(cJSON_AddObjectToObject(req, "options"), "domain", domain);
-        int rc = fetch(cli, "Registry.ListServices", req, &rsp, f);
-        if (rc == MC_EIO)
-            return rc;
-        mc_cli_failure_release(f);
-        arr = names_of(rsp);
-        cJSON_Delete(rsp);
+        char **all;
+        size_t n_all;
+        /* in protobuf: with thousands of services the JSON documents cost more than the call */
+        if (mc_cli_service_names(cli, domain, &all, &n_all, f) != 0)
+            return MC_EIO;
+        arr = unique_sorted(all, n_all);
+        mc_cli_names_free(all);
         store(c, domain, LIST_KEY, "services", arr);
     }
     int n = cJSON_GetArraySize(arr), k = 0;

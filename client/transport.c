@@ -228,7 +228,8 @@ static struct curl_slist *build_headers(const struct mc_transport_request *req)
     struct curl_slist *h = NULL;
     char line[64];
 
-    h = add_header(h, "content-type: application/grpc+json");
+    h = add_header(h, req->proto ? "content-type: application/grpc+proto"
+                                 : "content-type: application/grpc+json");
     h = add_header(h, "te: trailers");
     h = add_header(h, "Accept:"); /* drop curl's default */
     h = add_header(h, "Expect:");

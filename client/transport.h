@@ -71,6 +71,8 @@ struct mc_transport_request {
     int header_count;
     const char *body;            /* the request message (JSON); NULL = "{}" */
     size_t body_len;
+    bool proto;                  /* body and answers are protobuf (application/grpc+proto)
+                                    rather than JSON */
     bool framed;                 /* body is already a sequence of gRPC frames: the
                                     messages of a client stream, all sent at once and
                                     then half-closed (at most MC_TRANSPORT_MAX_UPLOAD) */
