@@ -41,13 +41,16 @@ micro_launch_server() {
      >"$MICRO_HOME/server.log" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 1 200); do
-    grep -q 'web dashboard listening on' "$MICRO_HOME/server.log" 2>/dev/null && break
+    # all three whole lines (a line can be seen half written)
+    # (the log may not exist yet: no address, not a failure under set -e)
+    API_ADDR=$(log_addr 'API gateway' 2>/dev/null || true)
+    PROXY_ADDR=$(log_addr 'gRPC proxy' 2>/dev/null || true)
+    WEB_ADDR=$(log_addr 'web dashboard' 2>/dev/null || true)
+    [[ "$API_ADDR" == *:[0-9]* && "$PROXY_ADDR" == *:[0-9]* && "$WEB_ADDR" == *:[0-9]* ]] &&
+      grep -q "web dashboard listening on $WEB_ADDR\b" "$MICRO_HOME/server.log" && break
     kill -0 "$SERVER_PID" 2>/dev/null || fail "server exited during start"
     sleep 0.05
   done
-  API_ADDR=$(log_addr 'API gateway')
-  PROXY_ADDR=$(log_addr 'gRPC proxy')
-  WEB_ADDR=$(log_addr 'web dashboard')
   [ -n "$API_ADDR" ] && [ -n "$PROXY_ADDR" ] && [ -n "$WEB_ADDR" ] || fail "server did not report its addresses"
   export API_ADDR PROXY_ADDR WEB_ADDR
 }
@@ -144,4 +147,20 @@ cli_harness() {
     cmp -s "$T/err" "$T/want_err" || fail "$1: stderr '$(cat "$T/err")', want '$(cat "$T/want_err")'"
   }
   ok() { run "$@"; expect "$*" 0 "" ""; }
+}
+
+# Faults (test_faults.sh, test_group_commit.sh). can_mount: whether this test may
+# mount small tmpfs disks (root, and a kernel that lets it); integrity FILE:
+# sqlite's own check of a store file (python's sqlite3, no CLI needed).
+can_mount() {
+  [ "$(id -u)" = 0 ] || return 1
+  local probe
+  probe=$(mktemp -d /tmp/micro-mnt.XXXXXX)
+  if mount -t tmpfs -o size=64k tmpfs "$probe" 2>/dev/null; then
+    umount "$probe"; rmdir "$probe"; return 0
+  fi
+  rmdir "$probe"; return 1
+}
+integrity() {
+  $PY -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("pragma integrity_check").fetchone()[0])' "$1"
 }

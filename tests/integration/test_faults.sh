@@ -14,20 +14,6 @@ cleanup_mounts() {
   mountpoint -q "$MNT" && umount -l "$MNT" 2>/dev/null || true
   rmdir "$MNT" 2>/dev/null || true
 }
-can_mount() {
-  [ "$(id -u)" = 0 ] || return 1
-  local probe
-  probe=$(mktemp -d /tmp/micro-mnt.XXXXXX)
-  if mount -t tmpfs -o size=64k tmpfs "$probe" 2>/dev/null; then
-    umount "$probe"; rmdir "$probe"; return 0
-  fi
-  rmdir "$probe"; return 1
-}
-# integrity FILE: sqlite's own check of a store file (python's sqlite3, no CLI needed)
-integrity() {
-  $PY -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("pragma integrity_check").fetchone()[0])' "$1"
-}
-
 if can_mount; then
   # ---- the disk fills up under writes
   MNT=$(mktemp -d /tmp/micro-full.XXXXXX)

@@ -12,10 +12,6 @@
 WRITER="$MICRO_SRC/tests/integration/grpc_writer.py"
 
 login() { TOKEN=$(micro_admin_token); [ -n "$TOKEN" ] || fail "cannot log in as admin"; }
-# integrity FILE: sqlite's own check of a store file
-integrity() {
-  $PY -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("pragma integrity_check").fetchone()[0])' "$1"
-}
 
 # stored_keys: the keys of table gc, one per line, each checked against its value
 stored_keys() {
@@ -88,12 +84,6 @@ fi
 micro_kill9_server
 
 # ---- a disk filling up under concurrent writes
-can_mount() {
-  [ "$(id -u)" = 0 ] || return 1
-  local probe; probe=$(mktemp -d /tmp/micro-mnt.XXXXXX)
-  if mount -t tmpfs -o size=64k tmpfs "$probe" 2>/dev/null; then umount "$probe"; rmdir "$probe"; return 0; fi
-  rmdir "$probe"; return 1
-}
 if can_mount; then
   MNT=$(mktemp -d /tmp/micro-full.XXXXXX)
   mount -t tmpfs -o size=4m tmpfs "$MNT" || fail "cannot mount a tmpfs"
