@@ -369,6 +369,11 @@ const char *mc_rpc_grpc_addr(const struct mc_rpc_grpc *g)
     return mc_grpc_server_addr(g->server);
 }
 
+struct mc_grpc_server *mc_rpc_grpc_server(const struct mc_rpc_grpc *g)
+{
+    return g->server;
+}
+
 void mc_rpc_grpc_set_fallback(struct mc_rpc_grpc *g, mc_rpc_grpc_fallback fn, void *arg)
 {
     g->fallback = fn;

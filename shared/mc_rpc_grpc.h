@@ -34,6 +34,10 @@ struct mc_rpc_grpc *mc_rpc_grpc_new(struct mc_loop *loop, struct mc_rpc_server *
 int mc_rpc_grpc_listen(struct mc_rpc_grpc *g, const char *addr, char *err, size_t errlen);
 /* The bound address after listen. */
 const char *mc_rpc_grpc_addr(const struct mc_rpc_grpc *g);
+/* The gRPC server underneath (borrowed, valid until mc_rpc_grpc_free): to serve a
+ * socket accepted elsewhere with mc_grpc_server_adopt (the h2 fuzzer drives one
+ * end of a socketpair) or to count connections. */
+struct mc_grpc_server *mc_rpc_grpc_server(const struct mc_rpc_grpc *g);
 void mc_rpc_grpc_set_fallback(struct mc_rpc_grpc *g, mc_rpc_grpc_fallback fn, void *arg);
 /* Stops serving and frees (calls in flight are cancelled). NULL is a no-op. Run
  * the loop once before freeing the loop, as for mc_grpc_server_free(). */
