@@ -121,9 +121,15 @@ int mc_cli_call_proto(struct mc_cli *cli, const char *service, const char *endpo
                       const void *req, size_t len, const struct mc_call_opts *opts,
                       uint8_t **resp, size_t *resp_len, struct mc_cli_failure *f);
 
+/* Every service version registered in domain (NULL: no options, the server's
+ * default), from one Registry.ListServices in protobuf; free *out with
+ * registry__list_response__free_unpacked(*out, NULL). */
+struct Registry__ListResponse;
+int mc_cli_list_services(struct mc_cli *cli, const char *domain,
+                         struct Registry__ListResponse **out, struct mc_cli_failure *f);
+
 /* The names of every service version registered in domain (one per version,
- * in the registry's order; NULL-terminated, free with mc_cli_names_free), from
- * one Registry.ListServices in protobuf. */
+ * in the registry's order; NULL-terminated, free with mc_cli_names_free). */
 int mc_cli_service_names(struct mc_cli *cli, const char *domain, char ***names, size_t *n,
                          struct mc_cli_failure *f);
 void mc_cli_names_free(char **names);

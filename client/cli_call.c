@@ -327,33 +327,45 @@ int mc_cli_call_proto(struct mc_cli *cli, const char *service, const char *endpo
     return 0;
 }
 
-int mc_cli_service_names(struct mc_cli *cli, const char *domain, char ***names, size_t *n,
+int mc_cli_list_services(struct mc_cli *cli, const char *domain, Registry__ListResponse **out,
                          struct mc_cli_failure *f)
 {
     Registry__Options opts = REGISTRY__OPTIONS__INIT;
     Registry__ListRequest lr = REGISTRY__LIST_REQUEST__INIT;
-    Registry__ListResponse *rsp;
-    uint8_t req[MC_CLI_NAME_REQ_MAX], *out = NULL;
+    uint8_t req[MC_CLI_NAME_REQ_MAX], *rsp = NULL;
     size_t len;
 
-    *names = NULL;
-    *n = 0;
-    opts.domain = (char *)(domain ? domain : "");
-    lr.options = &opts;
+    *out = NULL;
+    if (domain) {
+        opts.domain = (char *)domain;
+        lr.options = &opts;
+    }
     if (registry__list_request__get_packed_size(&lr) > sizeof(req)) {
         mc_transport_fail(f, MC_CLI_LOCAL, "namespace name too long");
         return -1;
     }
     len = registry__list_request__pack(&lr, req);
-    if (mc_cli_call_proto(cli, "registry", "Registry.ListServices", req, len, NULL, &out, &len,
+    if (mc_cli_call_proto(cli, "registry", "Registry.ListServices", req, len, NULL, &rsp, &len,
                           f) < 0)
         return -1;
-    rsp = registry__list_response__unpack(NULL, len, out);
-    free(out);
-    if (!rsp) {
+    *out = registry__list_response__unpack(NULL, len, rsp);
+    free(rsp);
+    if (!*out) {
         mc_transport_fail(f, MC_CLI_LOCAL, "malformed response from the registry");
         return -1;
     }
+    return 0;
+}
+
+int mc_cli_service_names(struct mc_cli *cli, const char *domain, char ***names, size_t *n,
+                         struct mc_cli_failure *f)
+{
+    Registry__ListResponse *rsp;
+
+    *names = NULL;
+    *n = 0;
+    if (mc_cli_list_services(cli, domain ? domain : "", &rsp, f) < 0)
+        return -1;
     *names = mc_calloc(rsp->n_services + 1, sizeof(**names));
     for (size_t i = 0; i < rsp->n_services; i++) {
         if (rsp->services[i]->name && rsp->services[i]->name[0])

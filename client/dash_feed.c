@@ -131,17 +131,22 @@ static void poll_status(struct dash_feed *f, struct mc_cli *cli)
 {
     char req[MC_CLI_NAME_MAX + 64];
     struct mc_cli_failure fl;
-    cJSON *rt, *reg = NULL;
+    Registry__ListResponse *reg = NULL;
+    cJSON *rt;
 
     snprintf(req, sizeof(req), "{\"options\":{\"namespace\":\"%s\"}}", cli->namespace_);
     mc_cli_failure_init(&fl);
     rt = call_json(cli, "runtime", "Runtime.Read", req, &fl);
-    if (rt || fl.kind != MC_CLI_DIAL)
-        reg = call_json(cli, "registry", "Registry.ListServices", "{}", &fl);
+    /* the registry in protobuf: every second, its JSON would cost more than the rest */
+    if (rt || fl.kind != MC_CLI_DIAL) {
+        mc_cli_failure_release(&fl);
+        mc_cli_failure_init(&fl);
+        if (mc_cli_list_services(cli, NULL, &reg, &fl) < 0)
+            reg = NULL;
+    }
     dash_model_lock(f->m);
     if (rt || reg) {
-        dash_model_set_services(f->m, cJSON_GetObjectItemCaseSensitive(rt, "services"),
-                                cJSON_GetObjectItemCaseSensitive(reg, "services"));
+        dash_model_set_services(f->m, cJSON_GetObjectItemCaseSensitive(rt, "services"), reg);
         f->m->conn = DASH_CONNECTED;
         f->m->refreshed_ms = mc_now_ms();
         f->m->conn_error[0] = '\0';
@@ -152,7 +157,8 @@ static void poll_status(struct dash_feed *f, struct mc_cli *cli)
     dash_model_wake(f->m);
     dash_model_unlock(f->m);
     cJSON_Delete(rt);
-    cJSON_Delete(reg);
+    if (reg)
+        registry__list_response__free_unpacked(reg, NULL);
     mc_cli_failure_release(&fl);
 }
 

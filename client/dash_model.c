@@ -88,20 +88,51 @@ static int cmp_svc(const void *a, const void *b)
     return strcmp(((const struct dash_svc *)a)->name, ((const struct dash_svc *)b)->name);
 }
 
-/* The row for name in v[0..*n), appended (zeroed, not registered) when missing. */
-static struct dash_svc *row_for(struct dash_svc **v, size_t *n, size_t *cap, const char *name)
+/* The rows being built, with an open-addressing index by name (slot = row + 1),
+ * so that a refresh with 10,000 services does not compare every name with every
+ * row. The table has room for every row the two sources can give. */
+struct rows {
+    struct dash_svc *v;
+    size_t n;
+    size_t *slot;
+    size_t mask;
+};
+
+static size_t name_hash(const char *s)
 {
-    for (size_t i = 0; i < *n; i++)
-        if (strcmp((*v)[i].name, name) == 0)
-            return &(*v)[i];
-    if (*n == *cap) {
-        *cap = *cap ? *cap * 2 : 16;
-        *v = mc_realloc(*v, *cap * sizeof(**v));
-    }
-    memset(&(*v)[*n], 0, sizeof(**v));
-    dash_copy((*v)[*n].name, DASH_NAME_MAX, name);
-    (*v)[*n].nodes = -1;
-    return &(*v)[(*n)++];
+    size_t h = 2166136261u;   /* FNV-1a */
+
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+static void rows_init(struct rows *r, size_t most)
+{
+    size_t size = 16;
+
+    while (size < 2 * most)
+        size *= 2;
+    r->v = mc_calloc(most + 1, sizeof(*r->v));
+    r->n = 0;
+    r->slot = mc_calloc(size, sizeof(*r->slot));
+    r->mask = size - 1;
+}
+
+/* The row for name, appended (zeroed, not registered) when missing. */
+static struct dash_svc *row_for(struct rows *r, const char *name)
+{
+    size_t i = name_hash(name) & r->mask;
+    char key[DASH_NAME_MAX];
+
+    dash_copy(key, sizeof(key), name);   /* rows keep names cut to fit: compare those */
+    for (; r->slot[i]; i = (i + 1) & r->mask)
+        if (strcmp(r->v[r->slot[i] - 1].name, key) == 0)
+            return &r->v[r->slot[i] - 1];
+    r->slot[i] = r->n + 1;
+    dash_copy(r->v[r->n].name, DASH_NAME_MAX, name);
+    r->v[r->n].nodes = -1;
+    return &r->v[r->n++];
 }
 
 static void runtime_row(struct dash_svc *r, const cJSON *s)
@@ -121,36 +152,37 @@ static void runtime_row(struct dash_svc *r, const cJSON *s)
     r->restarts = retries && mc_parse_i64(retries, &n) == 0 ? (int)n : 0;
 }
 
-void dash_model_set_services(struct dash_model *m, const cJSON *runtime, const cJSON *registry)
+void dash_model_set_services(struct dash_model *m, const cJSON *runtime,
+                             const Registry__ListResponse *registry)
 {
-    struct dash_svc *v = NULL;
-    size_t n = 0, cap = 0;
+    struct rows r;
     const cJSON *s;
 
+    rows_init(&r, (size_t)cJSON_GetArraySize(runtime) + (registry ? registry->n_services : 0));
     cJSON_ArrayForEach(s, runtime)
     {
         const char *name = str_of(s, "name");
         if (name && *name)
-            runtime_row(row_for(&v, &n, &cap, name), s);
+            runtime_row(row_for(&r, name), s);
     }
-    cJSON_ArrayForEach(s, registry)
-    {
-        const char *name = str_of(s, "name");
-        struct dash_svc *r;
-        if (!name || !*name)
+    for (size_t i = 0; registry && i < registry->n_services; i++) {
+        const Registry__Service *rs = registry->services[i];
+        struct dash_svc *row;
+        if (!rs->name || !*rs->name)
             continue;
-        r = row_for(&v, &n, &cap, name);
-        if (r->nodes < 0)
-            r->nodes = 0;
-        r->nodes += cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(s, "nodes"));
-        if (!r->version[0])
-            dash_copy(r->version, sizeof(r->version), str_of(s, "version"));
+        row = row_for(&r, rs->name);
+        if (row->nodes < 0)
+            row->nodes = 0;
+        row->nodes += (int)rs->n_nodes;
+        if (!row->version[0])
+            dash_copy(row->version, sizeof(row->version), rs->version);
     }
-    if (n > 1)
-        qsort(v, n, sizeof(*v), cmp_svc);
+    if (r.n > 1)
+        qsort(r.v, r.n, sizeof(*r.v), cmp_svc);
+    free(r.slot);
     free(m->svcs);
-    m->svcs = v;
-    m->nsvcs = n;
+    m->svcs = r.v;
+    m->nsvcs = r.n;
 }
 
 long dash_model_find(const struct dash_model *m, const char *name)

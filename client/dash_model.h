@@ -21,6 +21,7 @@
 #include <cjson/cJSON.h>
 
 #include "dash_log.h"
+#include "registry.pb-c.h"
 
 #define DASH_NAME_MAX 128
 #define DASH_TEXT_MAX 256
@@ -79,11 +80,13 @@ void dash_model_wake(struct dash_model *m);
 void dash_model_drain(struct dash_model *m);
 
 /*
- * Replaces the service list from a Runtime.Read "services" array and a
- * Registry.ListServices "services" array (either may be NULL: that source
- * is unknown and its columns stay empty). Call under the lock.
+ * Replaces the service list from a Runtime.Read "services" array (JSON) and a
+ * Registry.ListServices answer (protobuf: the registry can hold thousands of
+ * services). Either may be NULL: that source is unknown and its columns stay
+ * empty. Call under the lock.
  */
-void dash_model_set_services(struct dash_model *m, const cJSON *runtime, const cJSON *registry);
+void dash_model_set_services(struct dash_model *m, const cJSON *runtime,
+                             const Registry__ListResponse *registry);
 
 /* Copies src (NULL = "") into dst of cap bytes, cut to fit, always terminated. */
 void dash_copy(char *dst, size_t cap, const char *src);

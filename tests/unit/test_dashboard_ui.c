@@ -25,13 +25,32 @@ static const char *RUNTIME =
     "\"metadata\":{\"source\":\"./zeta\",\"started\":\"2025-11-29T06:56:10Z\",\"retries\":\"2\"}},"
     "{\"name\":\"broken\",\"version\":\"v1\",\"status\":7,"
     "\"metadata\":{\"error\":\"build failed\",\"retries\":\"0\"}}]";
-static const char *REGISTRY =
-    "[{\"name\":\"alpha\",\"version\":\"1.0\",\"nodes\":[{\"id\":\"a1\"},{\"id\":\"a2\"}]},"
-    "{\"name\":\"zeta\",\"version\":\"latest\",\"nodes\":[{\"id\":\"z1\"}]}]";
+/* The registry's answer: alpha 1.0 on two nodes, zeta latest on one. */
+static Registry__Node a1 = REGISTRY__NODE__INIT, a2 = REGISTRY__NODE__INIT, z1 = REGISTRY__NODE__INIT;
+static Registry__Node *alpha_nodes[] = { &a1, &a2 }, *zeta_nodes[] = { &z1 };
+static Registry__Service alpha = REGISTRY__SERVICE__INIT, zeta = REGISTRY__SERVICE__INIT;
+static Registry__Service *listed[] = { &alpha, &zeta };
+static Registry__ListResponse REGISTRY = REGISTRY__LIST_RESPONSE__INIT;
+
+static const Registry__ListResponse *registry_answer(void)
+{
+    alpha.name = "alpha";
+    alpha.version = "1.0";
+    alpha.nodes = alpha_nodes;
+    alpha.n_nodes = 2;
+    zeta.name = "zeta";
+    zeta.version = "latest";
+    zeta.nodes = zeta_nodes;
+    zeta.n_nodes = 1;
+    REGISTRY.services = listed;
+    REGISTRY.n_services = 2;
+    return &REGISTRY;
+}
 
 static void model_with_services(struct dash_model *m)
 {
-    cJSON *rt = cJSON_Parse(RUNTIME), *reg = cJSON_Parse(REGISTRY);
+    cJSON *rt = cJSON_Parse(RUNTIME);
+    const Registry__ListResponse *reg = registry_answer();
 
     assert_int_equal(dash_model_init(m, 100), 0);
     dash_copy(m->env, sizeof(m->env), "local");
@@ -40,7 +59,6 @@ static void model_with_services(struct dash_model *m)
     m->conn = DASH_CONNECTED;
     dash_model_set_services(m, rt, reg);
     cJSON_Delete(rt);
-    cJSON_Delete(reg);
 }
 
 static void test_model_merge(void **state)
@@ -67,6 +85,55 @@ static void test_model_merge(void **state)
     /* one source unknown: the other still lists */
     dash_model_set_services(&m, NULL, NULL);
     assert_int_equal(m.nsvcs, 0);
+    dash_model_release(&m);
+}
+
+/* Many services: every name once, merged across the sources, two versions of
+ * one service counted as one row with both nodes. */
+static void test_model_many_services(void **state)
+{
+    enum { N = 10000 };
+    static Registry__Service svc[N + 1], *list[N + 1];
+    static Registry__Node node = REGISTRY__NODE__INIT, *nodes[] = { &node };
+    static char names[N][16];
+    Registry__ListResponse reg = REGISTRY__LIST_RESPONSE__INIT;
+    cJSON *rt = cJSON_CreateArray();
+    struct dash_model m;
+
+    (void)state;
+    for (int i = 0; i < N; i++) {
+        registry__service__init(&svc[i]);
+        snprintf(names[i], sizeof(names[i]), "svc%05d", i);
+        svc[i].name = names[i];
+        svc[i].version = "latest";
+        svc[i].nodes = nodes;
+        svc[i].n_nodes = 1;
+        list[i] = &svc[i];
+        if (i % 2 == 0) {   /* half of them run in the runtime too */
+            cJSON *r = cJSON_CreateObject();
+            cJSON_AddStringToObject(r, "name", names[i]);
+            cJSON_AddNumberToObject(r, "status", 4);
+            cJSON_AddItemToArray(rt, r);
+        }
+    }
+    registry__service__init(&svc[N]);   /* a second version of svc00007 */
+    svc[N].name = names[7];
+    svc[N].version = "v2";
+    svc[N].nodes = nodes;
+    svc[N].n_nodes = 1;
+    list[N] = &svc[N];
+    reg.services = list;
+    reg.n_services = N + 1;
+    assert_int_equal(dash_model_init(&m, 100), 0);
+    dash_model_set_services(&m, rt, &reg);
+    assert_int_equal(m.nsvcs, N);
+    assert_string_equal(m.svcs[0].name, "svc00000");
+    assert_string_equal(m.svcs[N - 1].name, "svc09999");
+    assert_true(m.svcs[0].runtime);
+    assert_false(m.svcs[1].runtime);
+    assert_int_equal(m.svcs[7].nodes, 2);
+    assert_int_equal(m.svcs[8].nodes, 1);
+    cJSON_Delete(rt);
     dash_model_release(&m);
 }
 
@@ -321,7 +388,8 @@ static void test_uptime(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_model_merge),    cmocka_unit_test(test_model_follow_clears),
+        cmocka_unit_test(test_model_merge),    cmocka_unit_test(test_model_many_services),
+        cmocka_unit_test(test_model_follow_clears),
         cmocka_unit_test(test_keys_table),     cmocka_unit_test(test_keys_services),
         cmocka_unit_test(test_keys_logs),      cmocka_unit_test(test_render_services),
         cmocka_unit_test(test_render_logs),    cmocka_unit_test(test_uptime),
