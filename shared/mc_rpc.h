@@ -78,10 +78,10 @@ int mc_rpc_server_authorize(const struct mc_rpc_server *srv, struct mc_rpc_ctx *
  * open may acknowledge a write of it, or show one, so it must not leave before
  * the batch commits, and must become an error if the commit fails. mc_rpc_invoke
  * commits the open batch before returning a success, unless ctx->hold_answer:
- * the gRPC frontend then takes the batch (mc_rpc_server_pending_writes), keeps
- * the answer, and settles every answer held at the end of the loop round with
- * one commit (mc_rpc_server_settle). Without a durability provider nothing is
- * ever pending.
+ * the frontends that can answer later (the gRPC server, the HTTP gateway) take
+ * the batch (mc_rpc_server_pending_writes), keep the answer, and settle every
+ * answer held at the end of the loop round with one commit (mc_rpc_hold.h).
+ * Without a durability provider nothing is ever pending.
  */
 struct mc_rpc_durability {
     /* The batch of uncommitted writes, with a reference taken; NULL when none. */

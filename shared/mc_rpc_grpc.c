@@ -5,23 +5,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mc_rpc_hold.h"
 #include "mc_banned.h"
 
 /* One unary request message is at most the gRPC receive limit (32 MiB); the
  * response buffer gets the same cap. */
 #define MAX_MSG (32u * 1024u * 1024u)
 
-struct call;
-
 struct mc_rpc_grpc {
     struct mc_grpc_server *server;
     struct mc_rpc_server *rpc;
-    struct mc_loop *loop;
     mc_rpc_grpc_fallback fallback;
     void *fallback_arg;
-    /* answers held until the writes of this round commit (mc_rpc_durability) */
-    struct call *held, **held_tail;
-    struct mc_timer *settle_timer;
+    struct mc_rpc_hold *hold;   /* answers waiting for the round's commit */
 };
 
 /* State of one call routed to a handler of the table. */
@@ -31,11 +27,9 @@ struct call {
     enum mc_codec codec;
     struct mc_buf req;
     unsigned messages;
-    /* while held: the encoded answer, the batch it waits for, the next held call */
+    /* while held (mc_rpc_hold): the encoded answer and where it goes */
     struct mc_buf out;
     struct mc_grpc_scall *scall;
-    void *batch;
-    struct call *next_held;
     bool held;
     bool cancelled;      /* the client left while the answer was held */
 };
@@ -81,57 +75,22 @@ static void answer(struct mc_grpc_scall *scall, const struct mc_buf *out)
         mc_grpc_scall_finish(scall, MC_GRPC_OK, NULL, NULL, 0, NULL);
 }
 
-/* ---- group commit: answers held for the round's commit ------------------------------ */
-
-/* The end of the round (a 0 ms timer runs after the round's I/O): one commit
- * settles every held answer, sent as it is or replaced by the commit's error. */
-static void settle_held(struct mc_rpc_grpc *g)
+/* The round's commit settled c's held answer: it goes out, or the commit's error
+ * does (unless the client left meanwhile). */
+static void on_settled(const struct mc_error *err, void *arg)
 {
-    struct call *list = g->held;
+    struct call *c = arg;
 
-    g->held = NULL;
-    g->held_tail = &g->held;
-    while (list) {
-        struct call *c = list;
-        struct mc_error err;
-
-        list = c->next_held;
-        mc_error_init(&err);
-        if (mc_rpc_server_settle(g->rpc, c->batch, mc_rpc_service_name(mc_rpc_method_service(
-                                                        c->method)), &err) < 0 && !c->cancelled)
-            mc_rpc_grpc_finish_error(c->scall, &err);
-        else if (!c->cancelled)
-            answer(c->scall, &c->out);
-        mc_error_release(&err);
-        call_free(c);
-    }
+    if (c->cancelled)
+        ;
+    else if (err)
+        mc_rpc_grpc_finish_error(c->scall, err);
+    else
+        answer(c->scall, &c->out);
+    call_free(c);
 }
 
-static void on_settle_timer(struct mc_loop *loop, struct mc_timer *t, void *arg)
-{
-    struct mc_rpc_grpc *g = arg;
-
-    (void)loop;
-    (void)t;
-    g->settle_timer = NULL;   /* a one-shot: the loop frees it */
-    settle_held(g);
-}
-
-/* Keeps c's answer (in c->out) until batch commits. */
-static void hold(struct call *c, struct mc_grpc_scall *scall, void *batch)
-{
-    struct mc_rpc_grpc *g = c->g;
-
-    c->scall = scall;
-    c->batch = batch;
-    c->held = true;
-    *g->held_tail = c;
-    g->held_tail = &c->next_held;
-    if (!g->settle_timer)
-        g->settle_timer = mc_loop_timer_add(g->loop, 0, 0, on_settle_timer, g);
-}
-
-/* Runs the call; true when its answer is held (c then belongs to the held list). */
+/* Runs the call; true when its answer is held (c then belongs to g->hold). */
 static bool invoke(struct mc_grpc_scall *scall, struct call *c)
 {
     struct mc_arena arena;
@@ -154,9 +113,12 @@ static bool invoke(struct mc_grpc_scall *scall, struct call *c)
     if (mc_rpc_invoke(c->method, &ctx, c->codec, (const uint8_t *)c->req.data, c->req.len,
                       &c->out) != MC_OK)
         mc_rpc_grpc_finish_error(scall, &err);
-    else if ((batch = mc_rpc_server_pending_writes(c->g->rpc)))
-        hold(c, scall, batch);
-    else
+    else if ((batch = mc_rpc_server_pending_writes(c->g->rpc))) {
+        c->scall = scall;
+        c->held = true;
+        mc_rpc_hold_add(c->g->hold, batch, mc_rpc_service_name(mc_rpc_method_service(c->method)),
+                        on_settled, c);
+    } else
         answer(scall, &c->out);
     mc_metadata_release(&md);
     mc_error_release(&err);
@@ -186,7 +148,7 @@ static void on_cancel(struct mc_grpc_scall *scall, enum mc_grpc_cancel_reason re
     struct call *c = arg;
 
     if (c->held)
-        c->cancelled = true;   /* settle_held frees it */
+        c->cancelled = true;   /* on_settled frees it */
     else
         call_free(c);
 }
@@ -353,8 +315,7 @@ struct mc_rpc_grpc *mc_rpc_grpc_new(struct mc_loop *loop, struct mc_rpc_server *
     struct mc_rpc_grpc *g = mc_calloc(1, sizeof(*g));
 
     g->rpc = rpc;
-    g->loop = loop;
-    g->held_tail = &g->held;
+    g->hold = mc_rpc_hold_new(loop, rpc);
     g->server = mc_grpc_server_new(loop, limits, on_call, g);
     return g;
 }
@@ -385,11 +346,7 @@ void mc_rpc_grpc_free(struct mc_rpc_grpc *g)
     if (!g)
         return;
     /* held answers go out first (their batch commits now), then calls are cancelled */
-    if (g->settle_timer) {
-        mc_loop_timer_cancel(g->loop, g->settle_timer);
-        g->settle_timer = NULL;
-        settle_held(g);
-    }
+    mc_rpc_hold_free(g->hold);
     mc_grpc_server_free(g->server);
     free(g);
 }

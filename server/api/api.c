@@ -15,6 +15,7 @@
 #include "mc_metadata.h"
 #include "mc_pbjson.h"
 #include "mc_rpc.h"
+#include "mc_rpc_hold.h"
 #include "proxy/proxy.h"
 #include "mc_banned.h"
 
@@ -28,6 +29,7 @@ struct mc_api {
     struct mc_http_server *http;
     struct mc_rpc_server *rpc;
     struct mc_proxy *proxy;     /* for services not served in process; may be NULL */
+    struct mc_rpc_hold *hold;   /* answers waiting for the round's commit */
 };
 
 /* ---- path resolution ------------------------------------------------------------ */
@@ -253,6 +255,37 @@ static void respond_ok(struct mc_http_exchange *ex, const char *body, size_t len
     mc_http_exchange_respond(ex, 200, body, len);
 }
 
+/* ---- answers held for the round's commit (mc_rpc_hold.h) -------------------------------- */
+
+struct held_answer {
+    struct mc_http_exchange *ex;   /* valid until answered, even if the client left */
+    struct mc_buf body;
+};
+
+static void held_settled(const struct mc_error *err, void *arg)
+{
+    struct held_answer *h = arg;
+
+    if (err)
+        respond_error(h->ex, err);
+    else
+        respond_ok(h->ex, mc_buf_cstr(&h->body), h->body.len);
+    mc_buf_release(&h->body);
+    free(h);
+}
+
+/* Keeps out (taken over) as ex's answer until batch commits. */
+static void hold_answer(struct mc_api *api, struct mc_http_exchange *ex, void *batch,
+                        const char *service, struct mc_buf *out)
+{
+    struct held_answer *h = mc_calloc(1, sizeof(*h));
+
+    h->ex = ex;
+    h->body = *out;
+    mc_buf_init(out, MAX_RESPONSE);
+    mc_rpc_hold_add(api->hold, batch, service, held_settled, h);
+}
+
 /* ---- calls to services in other processes, through the proxy --------------------------- */
 
 struct forwarded {
@@ -311,6 +344,7 @@ static void call_service(struct mc_api *api, struct mc_http_exchange *ex,
     struct mc_buf req, out;
     struct mc_rpc_ctx ctx = { 0 };
     const char *dot;
+    void *batch;
 
     mc_error_init(&err);
     mc_buf_init(&req, MAX_RESPONSE);
@@ -358,9 +392,13 @@ static void call_service(struct mc_api *api, struct mc_http_exchange *ex,
     ctx.md = &md;
     ctx.ns = mc_metadata_namespace(&md);
     ctx.err = &err;
+    ctx.hold_answer = true;   /* the group commit: see hold_answer */
     if (mc_rpc_invoke(m, &ctx, MC_CODEC_JSON, (const uint8_t *)req.data, req.len, &out) < 0)
         goto fail;
-    respond_ok(ex, mc_buf_cstr(&out), out.len);
+    if ((batch = mc_rpc_server_pending_writes(api->rpc)))
+        hold_answer(api, ex, batch, mc_rpc_service_name(mc_rpc_method_service(m)), &out);
+    else
+        respond_ok(ex, mc_buf_cstr(&out), out.len);
     goto done;
 fail:
     respond_error(ex, &err);
@@ -419,6 +457,7 @@ struct mc_api *mc_api_new(struct mc_loop *loop, struct mc_rpc_server *rpc,
 
     api->rpc = rpc;
     api->proxy = proxy;
+    api->hold = mc_rpc_hold_new(loop, rpc);
     mc_http_server_options_default(&opts);
     opts.error_body = error_body;
     api->http = mc_http_server_new(loop, &opts, on_request, api);
@@ -439,6 +478,7 @@ void mc_api_free(struct mc_api *api)
 {
     if (!api)
         return;
+    mc_rpc_hold_free(api->hold);   /* held answers go out first */
     mc_http_server_free(api->http);
     free(api);
 }

@@ -50,6 +50,8 @@ out=$($PY "$WRITER" "$PROXY_ADDR" "$TOKEN" store first 2000 64 "$ACK_S") || fail
 expect_eq "2,000 concurrent store writes answered" "$out" "2000 0"
 out=$($PY "$WRITER" "$PROXY_ADDR" "$TOKEN" events first 2000 64 "$ACK_E") || fail "publishes: $out"
 expect_eq "2,000 concurrent publishes answered" "$out" "2000 0"
+out=$($PY "$WRITER" "$API_ADDR" "$TOKEN" store-http firsthttp 1000 16 "$ACK_S") || fail "HTTP writes: $out"
+expect_eq "1,000 concurrent store writes through the gateway answered" "$out" "1000 0"
 stored_keys >"$MICRO_HOME/stored-store" || fail "store read: $(cat "$MICRO_HOME/stored-store")"
 stored_events >"$MICRO_HOME/stored-events"
 expect_eq "store writes readable" "$(lost "$ACK_S" "$MICRO_HOME/stored-store")" "0"
@@ -63,6 +65,8 @@ if [ "${MICRO_TEST_PROFILE:-local}" != test ]; then
     ws=$!
     $PY "$WRITER" "$PROXY_ADDR" "$TOKEN" events "crash$round" 0 64 "$ACK_E" >/dev/null 2>&1 &
     we=$!
+    $PY "$WRITER" "$API_ADDR" "$TOKEN" store-http "crashhttp$round" 0 16 "$ACK_S" >/dev/null 2>&1 &
+    wh=$!
     for _ in $(seq 1 200); do
       [ "$(wc -l <"$ACK_S")" -gt $((before_s + 500)) ] && [ "$(wc -l <"$ACK_E")" -gt $((before_e + 500)) ] && break
       sleep 0.02
@@ -70,7 +74,7 @@ if [ "${MICRO_TEST_PROFILE:-local}" != test ]; then
     micro_kill9_server
     expect_eq "kill -9 round $round: integrity" "$(integrity "$MICRO_HOME/store/store.db")" "ok"
     micro_restart_server
-    wait "$ws" "$we" 2>/dev/null || true
+    wait "$ws" "$we" "$wh" 2>/dev/null || true
     login
     [ "$(wc -l <"$ACK_S")" -gt $((before_s + 100)) ] || fail "round $round: few store writes before the kill"
     stored_keys >"$MICRO_HOME/stored-store" || fail "store read: $(cat "$MICRO_HOME/stored-store")"
@@ -96,13 +100,22 @@ if can_mount; then
   # the bookkeeping stays off the small disk
   SCRATCH=$(mktemp -d /tmp/micro-gc.XXXXXX)
   ACK="$SCRATCH/acked" ERRF="$SCRATCH/err"; : >"$ACK"
-  # records of ~1 KB: 20,000 of them cannot fit in 4 MB
-  out=$($PY "$WRITER" "$PROXY_ADDR" "$TOKEN" store "full-$(head -c 900 /dev/zero | tr '\0' x)" 20000 64 "$ACK" 2>"$ERRF") \
+  # records of ~1 KB: 20,000 of them cannot fit in 4 MB; through gRPC and the
+  # gateway at once
+  pad=$(head -c 900 /dev/zero | tr '\0' x)
+  $PY "$WRITER" "$API_ADDR" "$TOKEN" store-http "fullhttp-$pad" 10000 16 "$ACK" >"$SCRATCH/http.out" 2>"$ERRF.http" &
+  wh=$!
+  out=$($PY "$WRITER" "$PROXY_ADDR" "$TOKEN" store "full-$pad" 20000 64 "$ACK" 2>"$ERRF") \
     || fail "writes on a full disk: $out $(cat "$ERRF")"
+  wait "$wh" || fail "HTTP writes on a full disk: $(cat "$SCRATCH/http.out" "$ERRF.http")"
   read -r okd refused <<<"$out"
+  read -r okd_http refused_http <"$SCRATCH/http.out"
   [ "$refused" -gt 0 ] || fail "20,000 records of 1 KB fitted on a 4 MB disk"
-  [ "$okd" -gt 100 ] || fail "only $okd records before the disk was full"
+  [ "$refused_http" -gt 0 ] || fail "the gateway's writes all fitted on a full disk"
+  [ $((okd + okd_http)) -gt 100 ] || fail "only $((okd + okd_http)) records before the disk was full"
   expect_contains "refused writes say why" "$(cat "$ERRF")" "no space left on the disk"
+  expect_contains "refused writes say why, through the gateway" "$(cat "$ERRF.http")" "no space left on the disk"
+  okd=$((okd + okd_http)) refused=$((refused + refused_http))
   stored_keys >"$SCRATCH/stored" 2>&1 || fail "store read after the disk filled: $(cat "$SCRATCH/stored")"
   expect_eq "acknowledged records lost on a full disk" "$(lost "$ACK" "$SCRATCH/stored")" "0"
   echo "full disk: $okd writes acknowledged and all stored, $refused refused"
