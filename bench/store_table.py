@@ -155,8 +155,9 @@ def main():
         else:
             ratio, win = "n/a", "n/a"
         print(line % (width, name, os_, ps, ratio, better, win, rs))
-    print("durability: ours sqlite WAL, %s (commits reach the OS per write, fsync only at "
-          "checkpoints: survives a process crash, not a power loss); etcd fsyncs its WAL "
+    print("durability: ours sqlite WAL, %s (a write reaches the OS before it is answered, "
+          "in one commit per loop round; fsync only at checkpoints: survives a process crash, "
+          "not a power loss); etcd fsyncs its WAL "
           "per raft commit (batched under load: survives a power loss); redis AOF "
           "appendfsync %s (fsync once a second: like ours)"
           % (meta.get("sqlite_sync", "?"), meta.get("redis_aof", "?")))
