@@ -164,3 +164,17 @@ can_mount() {
 integrity() {
   $PY -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("pragma integrity_check").fetchone()[0])' "$1"
 }
+
+# The gateway tests' HTTP helpers (test_auth.sh, test_abuse.sh) defined by
+# http_helpers: call ARGS... runs curl and prints the status (the body goes to
+# $MICRO_HOME/body, which body prints); json ARGS... runs curl with a JSON
+# content type; field A.B.C prints that field of the JSON on stdin.
+http_helpers() {
+  call() { curl -s -o "$MICRO_HOME/body" -w '%{http_code}' "$@"; }
+  body() { cat "$MICRO_HOME/body"; }
+  json() { curl -s -H 'Content-Type: application/json' "$@"; }
+  field() { $PY -c 'import json,sys
+d=json.load(sys.stdin)
+for k in sys.argv[1].split("."): d=d[k]
+print(d)' "$1"; }
+}

@@ -35,13 +35,7 @@ unset MICRO_AUTH_PUBLIC_KEY MICRO_AUTH_PRIVATE_KEY
 
 J='Content-Type: application/json'
 # call ARGS...: curl; prints the status, body in $MICRO_HOME/body
-call() { curl -s -o "$MICRO_HOME/body" -w '%{http_code}' "$@"; }
-body() { cat "$MICRO_HOME/body"; }
-json() { curl -s -H "$J" "$@"; }
-field() { $PY -c 'import json,sys
-d=json.load(sys.stdin)
-for k in sys.argv[1].split("."): d=d[k]
-print(d)' "$1"; }
+http_helpers   # call, body, json, field (lib.sh)
 token_of() {  # token_of ID SECRET [NAMESPACE]
   json -d "{\"id\":\"$1\",\"secret\":\"$2\",\"options\":{\"namespace\":\"${3:-micro}\"}}" \
     "$api/auth/token" | field token.access_token

@@ -9,13 +9,7 @@ api="http://$API_ADDR"
 hello_start
 
 # status CODE, body in $MICRO_HOME/body
-call() { curl -s -o "$MICRO_HOME/body" -w '%{http_code}' "$@"; }
-body() { cat "$MICRO_HOME/body"; }
-json() { curl -s -H 'Content-Type: application/json' "$@"; }
-field() { $PY -c 'import json,sys
-d=json.load(sys.stdin)
-for k in sys.argv[1].split("."): d=d[k]
-print(d)' "$1"; }
+http_helpers   # call, body, json, field (lib.sh)
 
 # --- login as the default admin (created lazily) -------------------------------------
 TOKEN=$(json -d '{"id":"admin","secret":"micro"}' "$api/auth/token" | field token.access_token)
