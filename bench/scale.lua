@@ -7,21 +7,16 @@
 -- SCALE_AUTH is the Authorization header value. done() prints one line
 -- "SCALE_BENCH {json}" with the counts and latency percentiles (us).
 
+package.path = (debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "?.lua;" .. package.path
+local checked = require("wrk_checked")   -- threads, bad answers, the summary line
+
 local op = os.getenv("SCALE_OP") or "call"
 local nkeys = tonumber(os.getenv("SCALE_KEYS") or "1")
 local want = os.getenv("SCALE_WANT") or ""
 local auth = os.getenv("SCALE_AUTH") or ""
 
-local threads = {}
-function setup(thread)
-   thread:set("id", #threads + 1)
-   table.insert(threads, thread)
-end
-
 local headers = { ["Content-Type"] = "application/json" }
 local fixed
-bad = 0
-first_bad = ""
 function init(args)
    math.randomseed(os.time() * 100 + (id or 0))
    if auth ~= "" then headers["Authorization"] = auth end
@@ -40,24 +35,9 @@ end
 
 function response(status, hdrs, body)
    local ok = status == 200 and (want == "" or (body and body:find(want, 1, true) ~= nil))
-   if not ok then
-      if bad == 0 then first_bad = status .. " " .. string.sub(body or "", 1, 200) end
-      bad = bad + 1
-   end
+   if not ok then checked.bad(status, body) end
 end
 
 function done(summary, latency, reqs)
-   local nbad, first = 0, ""
-   for _, t in ipairs(threads) do
-      local b = t:get("bad") or 0
-      if b > 0 and first == "" then first = t:get("first_bad") or "" end
-      nbad = nbad + b
-   end
-   local e = summary.errors
-   io.write(string.format(
-      'SCALE_BENCH {"requests":%d,"duration_us":%d,"rps":%.1f,"p50_us":%d,"p99_us":%d,' ..
-      '"max_us":%d,"bad":%d,"socket_errors":%d,"first_bad":"%s"}\n',
-      summary.requests, summary.duration, summary.requests / summary.duration * 1e6,
-      latency:percentile(50), latency:percentile(99), latency.max, nbad,
-      e.connect + e.read + e.write + e.status + e.timeout, first:gsub('[%c"\\]', "?")))
+   checked.report("SCALE_BENCH", summary, latency)
 end

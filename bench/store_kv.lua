@@ -10,6 +10,9 @@
 -- Environment: STORE_TARGET micro|etcd, STORE_OP write|read, STORE_KEYS (count),
 -- STORE_VALUE_B64 (base64 value), STORE_AUTH (the Authorization header value).
 
+package.path = (debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "?.lua;" .. package.path
+local checked = require("wrk_checked")   -- threads, bad answers, the summary line
+
 local target = os.getenv("STORE_TARGET") or "micro"
 local op = os.getenv("STORE_OP") or "read"
 local nkeys = tonumber(os.getenv("STORE_KEYS") or "10000")
@@ -55,17 +58,8 @@ local function body_for(key)
    return string.format('{"key":"%s"}', key)
 end
 
--- main state: keep the threads to sum their counters in done()
-local threads = {}
-function setup(thread)
-   thread:set("id", #threads + 1)
-   table.insert(threads, thread)
-end
-
 -- per-thread state: every request is built once here, so request() only picks one
 local requests = {}
-bad = 0
-first_bad = ""
 function init(args)
    math.randomseed(os.time() * 100 + (id or 0))
    local headers = { ["Content-Type"] = "application/json" }
@@ -85,26 +79,9 @@ function response(status, headers, body)
    if ok and op == "read" then
       ok = body ~= nil and body:find(found[target], 1, true) ~= nil
    end
-   if not ok then
-      if bad == 0 then first_bad = status .. " " .. string.sub(body or "", 1, 200) end
-      bad = bad + 1
-   end
+   if not ok then checked.bad(status, body) end
 end
 
 function done(summary, latency, reqs)
-   local nbad, first = 0, ""
-   for _, t in ipairs(threads) do
-      local b = t:get("bad") or 0
-      if b > 0 and first == "" then first = t:get("first_bad") or "" end
-      nbad = nbad + b
-   end
-   local e = summary.errors
-   io.write(string.format(
-      'STORE_BENCH {"requests":%d,"duration_us":%d,"rps":%.1f,"p50_us":%d,"p90_us":%d,' ..
-      '"p99_us":%d,"max_us":%d,"bad":%d,"connect":%d,"read":%d,"write":%d,"status":%d,' ..
-      '"timeout":%d,"first_bad":"%s"}\n',
-      summary.requests, summary.duration, summary.requests / summary.duration * 1e6,
-      latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max,
-      nbad, e.connect, e.read, e.write, e.status, e.timeout,
-      first:gsub('[%c"\\]', "?")))
+   checked.report("STORE_BENCH", summary, latency)
 end
