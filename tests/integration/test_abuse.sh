@@ -310,9 +310,9 @@ run kill linky
 # absolute name, a hard link to /etc/passwd; each refused whole, nothing written outside
 upload() {  # upload NAME KIND
   local args
-  mapfile -t args < <($PY - "$1" "$2" "$W/outside" <<'EOF'
-import base64, io, json, sys, tarfile
-name, kind, outside = sys.argv[1:4]
+  mapfile -t args < <($PY - "$2" "$W/outside" <<'EOF' | $PY "$MICRO_SRC/tests/integration/upload_msgs.py" "$1"
+import io, sys, tarfile
+kind, outside = sys.argv[1:3]
 buf = io.BytesIO()
 def add(info, data=b""):
     info.size = len(data)
@@ -328,12 +328,7 @@ with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as t:
         i = tarfile.TarInfo("passwd"); i.type = tarfile.LNKTYPE; i.linkname = "/etc/passwd"; add(i)
     elif kind == "dotdot-dir":
         add(tarfile.TarInfo("sub/../../../outside/pwned"), b"pwned")
-data = buf.getvalue()
-for i in range(0, len(data), 1024):
-    m = {"data": base64.b64encode(data[i:i + 1024]).decode()}
-    if i == 0:
-        m["service"] = {"name": name, "version": "latest"}
-    print(json.dumps(m))
+sys.stdout.buffer.write(buf.getvalue())
 EOF
 )
   g "$ADMIN" /runtime.Source/Upload "${args[@]}"

@@ -31,9 +31,9 @@ wait_status() {
 # upload NAME DIR [EVIL]: packs DIR as ustar and streams it in 1 KiB chunks
 upload() {
   local args
-  mapfile -t args < <($PY - "$1" "$2" "${3:-}" <<'EOF'
-import base64, io, json, sys, tarfile
-name, d, evil = sys.argv[1], sys.argv[2], sys.argv[3]
+  mapfile -t args < <($PY - "$2" "${3:-}" <<'EOF' | $PY "$MICRO_SRC/tests/integration/upload_msgs.py" "$1"
+import io, sys, tarfile
+d, evil = sys.argv[1], sys.argv[2]
 buf = io.BytesIO()
 with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as t:
     t.add(d, arcname=".", recursive=True)
@@ -41,12 +41,7 @@ with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as t:
         info = tarfile.TarInfo("../../escaped")
         info.size = 3
         t.addfile(info, io.BytesIO(b"bad"))
-data = buf.getvalue()
-for i in range(0, len(data), 1024):
-    m = {"data": base64.b64encode(data[i:i + 1024]).decode()}
-    if i == 0:
-        m["service"] = {"name": name, "version": "latest"}
-    print(json.dumps(m))
+sys.stdout.buffer.write(buf.getvalue())
 EOF
 )
   call /runtime.Source/Upload "${args[@]}"
