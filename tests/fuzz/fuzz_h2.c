@@ -160,6 +160,21 @@ static void on_cancel(struct mc_grpc_scall *c, enum mc_grpc_cancel_reason reason
 
 static const struct mc_grpc_scall_handler handler = { on_message, on_half_close, on_cancel };
 
+/* Handles c with a raw handler of kind, on the list of live calls. */
+static void take_call(struct mc_grpc_scall *c, enum kind kind)
+{
+    struct call *st = calloc(1, sizeof(*st));
+
+    check(st != NULL);
+    st->kind = kind;
+    st->deadline = mc_grpc_scall_deadline(c);
+    st->next = live;
+    if (live)
+        live->prev = st;
+    live = st;
+    mc_grpc_scall_set_handler(c, &handler, st);
+}
+
 static void on_call(struct mc_grpc_scall *c, void *arg)
 {
     static const struct { const char *path; enum kind kind; } routes[] = {
@@ -170,7 +185,6 @@ static void on_call(struct mc_grpc_scall *c, void *arg)
     };
     const char *path = mc_grpc_scall_path(c);
     const struct mc_grpc_md *who;
-    struct call *st;
 
     (void)arg;
     check(strncmp(mc_grpc_scall_content_type(c), "application/grpc", 16) == 0);
@@ -185,15 +199,7 @@ static void on_call(struct mc_grpc_scall *c, void *arg)
     }
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
         if (strcmp(path, routes[i].path) == 0) {
-            st = calloc(1, sizeof(*st));
-            check(st != NULL);
-            st->kind = routes[i].kind;
-            st->deadline = mc_grpc_scall_deadline(c);
-            st->next = live;
-            if (live)
-                live->prev = st;
-            live = st;
-            mc_grpc_scall_set_handler(c, &handler, st);
+            take_call(c, routes[i].kind);
             return;
         }
     }
@@ -272,20 +278,10 @@ static int store_list(struct mc_rpc_stream *st, void *arg)
 
 static bool fallback(struct mc_grpc_scall *c, const char *service, void *arg)
 {
-    struct call *st;
-
     (void)arg;
     if (strcmp(service, "fwd") != 0)
         return false;
-    st = calloc(1, sizeof(*st));
-    check(st != NULL);
-    st->kind = K_CALL;
-    st->deadline = mc_grpc_scall_deadline(c);
-    st->next = live;
-    if (live)
-        live->prev = st;
-    live = st;
-    mc_grpc_scall_set_handler(c, &handler, st);
+    take_call(c, K_CALL);
     return true;
 }
 
