@@ -8,6 +8,7 @@ PY=/usr/bin/python3   # Debian's python, which has python3-grpcio
 
 SERVER_PID=""
 MICRO_EXTRA_DIRS=()   # removed at exit with MICRO_HOME
+MICRO_MOUNTS=()       # small disks (mount_small_disk), unmounted and removed at exit
 fail() {
   echo "FAIL: $*" >&2
   if [ -n "${MICRO_HOME:-}" ] && [ -f "$MICRO_HOME/server.log" ]; then
@@ -24,6 +25,10 @@ micro_cleanup() {
   [ -n "${MICRO_HOME:-}" ] && [ -d "$MICRO_HOME" ] && rm -rf "$MICRO_HOME"
   local d
   for d in "${MICRO_EXTRA_DIRS[@]}"; do rm -rf "$d"; done
+  for d in "${MICRO_MOUNTS[@]}"; do
+    mountpoint -q "$d" && umount -l "$d" 2>/dev/null
+    rmdir "$d" 2>/dev/null || true
+  done
   return 0
 }
 
@@ -160,6 +165,13 @@ can_mount() {
     umount "$probe"; rmdir "$probe"; return 0
   fi
   rmdir "$probe"; return 1
+}
+# mount_small_disk SIZE: a tmpfs of SIZE (e.g. 3m) mounted on a new folder, MNT
+# (after can_mount); micro_cleanup unmounts and removes it.
+mount_small_disk() {
+  MNT=$(mktemp -d /tmp/micro-full.XXXXXX)
+  MICRO_MOUNTS+=("$MNT")
+  mount -t tmpfs -o "size=$1" tmpfs "$MNT" || fail "cannot mount a tmpfs"
 }
 integrity() {
   $PY -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("pragma integrity_check").fetchone()[0])' "$1"

@@ -8,24 +8,16 @@
 # which needs root; elsewhere those parts say so and only the rest runs. The disk
 # parts always run on the sqlite profile (the suite's second pass uses --profile test).
 . "$(dirname "$0")/lib.sh"
-MNT=""
-cleanup_mounts() {
-  [ -z "$MNT" ] && return 0
-  mountpoint -q "$MNT" && umount -l "$MNT" 2>/dev/null || true
-  rmdir "$MNT" 2>/dev/null || true
-}
 if can_mount; then
   # ---- the disk fills up under writes
-  MNT=$(mktemp -d /tmp/micro-full.XXXXXX)
-  mount -t tmpfs -o size=3m tmpfs "$MNT" || fail "cannot mount a tmpfs"
-  trap 'micro_cleanup; cleanup_mounts' EXIT
+  mount_small_disk 3m
+  trap micro_cleanup EXIT
   export MICRO_HOME=$MNT/home
   mkdir -p "$MICRO_HOME"
   # room for the server logs of the restart below, freed once the disk is full
   head -c 65536 /dev/zero >"$MNT/ballast"
   MICRO_TEST_PROFILE=local micro_launch_server
   cli_harness
-  trap 'micro_cleanup; cleanup_mounts' EXIT
   run login --username admin --password micro; expect "login" 0 "Successfully logged in.\n" ""
   VALUE=$(head -c 20000 /dev/zero | tr '\0' v)
   written=0 full=""
@@ -98,7 +90,7 @@ TOKEN=$(micro_admin_token)
 hello_start
 STUCK_PID=$HELLO_PID STUCK_ADDR=$HELLO_ADDR
 hello_start
-trap 'kill "$STUCK_PID" 2>/dev/null; hello_stop; micro_cleanup; cleanup_mounts' EXIT
+trap 'kill "$STUCK_PID" 2>/dev/null; hello_stop; micro_cleanup' EXIT
 hello_register micro -m authorization="Bearer $TOKEN"
 "$GRPC_CALL" -m authorization="Bearer $TOKEN" "$PROXY_ADDR" /registry.Registry/Register \
   "{\"name\":\"stuck\",\"version\":\"latest\",\"nodes\":[{\"id\":\"stuck-1\",\"address\":\"$STUCK_ADDR\"}],\"options\":{\"ttl\":\"90\"}}" >/dev/null ||

@@ -90,15 +90,15 @@ micro_kill9_server
 
 # ---- a disk filling up under concurrent writes
 if can_mount; then
-  MNT=$(mktemp -d /tmp/micro-full.XXXXXX)
-  mount -t tmpfs -o size=4m tmpfs "$MNT" || fail "cannot mount a tmpfs"
-  trap 'micro_cleanup; umount -l "$MNT" 2>/dev/null; rmdir "$MNT"; rm -rf "$SCRATCH"' EXIT
+  mount_small_disk 4m
+  MICRO_EXTRA_DIRS+=("$MICRO_HOME")   # the first home, left for one on the small disk
   export MICRO_HOME=$MNT/home
   mkdir -p "$MICRO_HOME"
   MICRO_TEST_PROFILE=local micro_launch_server
   login
   # the bookkeeping stays off the small disk
   SCRATCH=$(mktemp -d /tmp/micro-gc.XXXXXX)
+  MICRO_EXTRA_DIRS+=("$SCRATCH")
   ACK="$SCRATCH/acked" ERRF="$SCRATCH/err"; : >"$ACK"
   # records of ~1 KB: 20,000 of them cannot fit in 4 MB; through gRPC and the
   # gateway at once
