@@ -13,36 +13,9 @@ import os
 import struct
 import sys
 
-DATA, HEADERS, RST, SETTINGS, PING, GOAWAY, WINUP, CONT = 0, 1, 3, 4, 6, 7, 8, 9
-END_STREAM, END_HEADERS, ACK = 0x1, 0x4, 0x1
-
-
-def frame(ftype, flags, sid, payload=b""):
-    return struct.pack(">I", len(payload))[1:] + bytes([ftype, flags]) + struct.pack(">I", sid) + payload
-
-
-def hint(n, prefix, first=0):
-    """HPACK integer with an N-bit prefix."""
-    top = (1 << prefix) - 1
-    if n < top:
-        return bytes([first | n])
-    out = [first | top]
-    n -= top
-    while n >= 128:
-        out.append((n & 127) | 128)
-        n >>= 7
-    out.append(n)
-    return bytes(out)
-
-
-def hstr(s):
-    b = s.encode() if isinstance(s, str) else s
-    return hint(len(b), 7) + b
-
-
-def literal(name, value, index=False):
-    """Literal header field with a literal name (0x40: incremental indexing, 0x00: without)."""
-    return bytes([0x40 if index else 0x00]) + hstr(name) + hstr(value)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from h2wire import (ACK, CONT, DATA, END_HEADERS, END_STREAM, GOAWAY, HEADERS,  # noqa: E402
+                    PING, RST, SETTINGS, WINUP, frame, hint, hstr, literal)
 
 
 def block(path, extra=(), ctype="application/grpc"):

@@ -425,22 +425,12 @@ expect_eq "gRPC message over the limit" "$(pyg message $((32 * 1024 * 1024 + 1))
 # call with its status (HEADERS with END_STREAM), the second is reset by nghttp2
 # (RST_STREAM PROTOCOL_ERROR); neither hangs nor writes
 h2() {
-  $PY - "$PROXY_ADDR" "$1" "$ADMIN" <<'EOF2'
+  $PY - "$PROXY_ADDR" "$1" "$ADMIN" "$MICRO_SRC/tests/lib" <<'EOF2'
 import socket, struct, sys
+sys.path.insert(0, sys.argv[4])
+from h2wire import PREFACE, frame, literal
 h, p = sys.argv[1].rsplit(":", 1)
 mode, tok = sys.argv[2], sys.argv[3]
-def frame(t, flags, sid, payload=b""):
-    return struct.pack(">I", len(payload))[1:] + bytes([t, flags]) + struct.pack(">I", sid) + payload
-def hint(n, prefix, first=0):
-    top = (1 << prefix) - 1
-    if n < top:
-        return bytes([first | n])
-    out, n = [first | top], n - top
-    while n >= 128:
-        out.append((n & 127) | 128); n >>= 7
-    return bytes(out + [n])
-def lit(name, value):  # literal without indexing, no Huffman
-    return b"\0" + hint(len(name), 7) + name.encode() + hint(len(value), 7) + value.encode()
 msg = b'{"record":{"key":"h2lie","value":"eA=="}}'
 hdrs = [(":method", "POST"), (":scheme", "http"), (":path", "/store.Store/Write"),
         (":authority", "x"), ("content-type", "application/grpc+json"), ("te", "trailers"),
@@ -452,8 +442,8 @@ else:
     data = b"\0" + struct.pack(">I", len(msg)) + msg
 s = socket.create_connection((h, int(p)))
 s.settimeout(5)
-s.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + frame(4, 0, 0) +
-          frame(1, 4, 1, b"".join(lit(k, v) for k, v in hdrs)) + frame(0, 1, 1, data))
+s.sendall(PREFACE + frame(4, 0, 0) +
+          frame(1, 4, 1, b"".join(literal(k, v) for k, v in hdrs)) + frame(0, 1, 1, data))
 buf = b""
 while True:
     while len(buf) >= 9 and len(buf) >= 9 + int.from_bytes(buf[:3], "big"):
