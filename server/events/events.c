@@ -232,15 +232,15 @@ static void pump(struct mc_events_service *ev, const char *topic)
     } while (progress > 0);
 }
 
+/* Resumes a waiting stream whose client has read half of its queue; counts those resumed. */
 static void unblock(struct mc_evlog_consumer *c, void *arg)
 {
     struct consumer *cs = mc_evlog_consumer_data(c);
-    size_t *blocked = arg;
 
-    if (cs->blocked && mc_rpc_stream_pending(cs->st) < MC_EVENTS_PENDING_MAX / 2)
+    if (cs->blocked && mc_rpc_stream_pending(cs->st) < MC_EVENTS_PENDING_MAX / 2) {
         cs->blocked = false;
-    if (cs->blocked)
-        (*blocked)++;
+        (*(size_t *)arg)++;
+    }
 }
 
 static void count_blocked(struct mc_evlog_consumer *c, void *arg)
@@ -275,18 +275,17 @@ static void on_tick(struct mc_loop *loop, struct mc_timer *t, void *arg)
 static void on_pace(struct mc_loop *loop, struct mc_timer *t, void *arg)
 {
     struct mc_events_service *ev = arg;
-    size_t before = 0, still = 0, after = 0;
+    size_t resumed = 0, waiting = 0;
 
     (void)t;
     ev->pace = NULL;   /* a one-shot: the loop frees it */
-    mc_evlog_each_consumer(ev->log, NULL, count_blocked, &before);
-    mc_evlog_each_consumer(ev->log, NULL, unblock, &still);
+    mc_evlog_each_consumer(ev->log, NULL, unblock, &resumed);
     pump(ev, NULL);
-    mc_evlog_each_consumer(ev->log, NULL, count_blocked, &after);
-    if (after == 0)
+    mc_evlog_each_consumer(ev->log, NULL, count_blocked, &waiting);
+    if (waiting == 0)
         return;
     /* a stream moved: look again soon; none did: back off */
-    ev->pace_ms = still < before ? MC_EVENTS_PACE_MS : MC_MIN(ev->pace_ms * 2, MC_EVENTS_TICK_MS);
+    ev->pace_ms = resumed ? MC_EVENTS_PACE_MS : MC_MIN(ev->pace_ms * 2, MC_EVENTS_TICK_MS);
     ev->pace = mc_loop_timer_add(loop, ev->pace_ms, 0, on_pace, ev);
 }
 

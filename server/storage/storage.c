@@ -154,10 +154,10 @@ static sqlite3_stmt *stmt(struct mc_storage *s, enum stmt which)
     return s->st[which];
 }
 
-/* Logs sqlite's message; a full disk and a read-only file get codes of their
- * own, so the user reads why rather than "i/o error". */
 static void batch_close(struct mc_storage *s, int rc);
 
+/* Logs sqlite's message; a full disk and a read-only file get codes of their
+ * own, so the user reads why rather than "i/o error". */
 static int db_error(struct mc_storage *s, sqlite3_stmt *q)
 {
     int code = sqlite3_errcode(s->db) & 0xff;

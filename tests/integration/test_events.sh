@@ -246,4 +246,14 @@ if [ "${MICRO_TEST_PROFILE:-local}" != test ]; then
   expect_eq "publishing goes on after a restart" "$(payloads g5)" "e6 "
   echo "events: restart ok"
 fi
+
+# --- a replay bigger than a stream's queue (1 MiB): the stream waits while its client
+# reads and is resumed, with nothing lost or repeated (4,000 events of about 1 KB)
+pad=$(head -c 1000 /dev/zero | tr '\0' p)
+out=$($PY "$MICRO_SRC/tests/integration/grpc_writer.py" "$PROXY_ADDR" "$TOKEN" events "$pad" 4000 64 \
+  "$MICRO_HOME/big-acked") || fail "publishing the big replay: $out"
+expect_eq "big replay published" "$out" "4000 0"
+consume big gc "" 1 0 -1 1 ack 4000 30
+wait_all
+expect_eq "big replay: every event once" "$(cut -d' ' -f1 "$MICRO_HOME/big.out" | sort -u | wc -l) $(wc -l <"$MICRO_HOME/big.out")" "4000 4000"
 echo "events: ok"
