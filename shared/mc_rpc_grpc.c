@@ -81,11 +81,9 @@ static void on_settled(const struct mc_error *err, void *arg)
 {
     struct call *c = arg;
 
-    if (c->cancelled)
-        ;
-    else if (err)
+    if (!c->cancelled && err)
         mc_rpc_grpc_finish_error(c->scall, err);
-    else
+    else if (!c->cancelled)
         answer(c->scall, &c->out);
     call_free(c);
 }
@@ -97,7 +95,6 @@ static bool invoke(struct mc_grpc_scall *scall, struct call *c)
     struct mc_error err;
     struct mc_metadata md;
     struct mc_rpc_ctx ctx = { 0 };
-    void *batch = NULL;
 
     mc_arena_init(&arena);
     mc_error_init(&err);
@@ -110,20 +107,16 @@ static bool invoke(struct mc_grpc_scall *scall, struct call *c)
     ctx.deadline_ms = mc_grpc_scall_deadline(scall);
     ctx.err = &err;
     ctx.hold_answer = true;
+    c->scall = scall;
     if (mc_rpc_invoke(c->method, &ctx, c->codec, (const uint8_t *)c->req.data, c->req.len,
                       &c->out) != MC_OK)
         mc_rpc_grpc_finish_error(scall, &err);
-    else if ((batch = mc_rpc_server_pending_writes(c->g->rpc))) {
-        c->scall = scall;
-        c->held = true;
-        mc_rpc_hold_add(c->g->hold, batch, mc_rpc_service_name(mc_rpc_method_service(c->method)),
-                        on_settled, c);
-    } else
+    else if (!(c->held = mc_rpc_hold_if_pending(c->g->hold, c->method, on_settled, c)))
         answer(scall, &c->out);
     mc_metadata_release(&md);
     mc_error_release(&err);
     mc_arena_release(&arena);
-    return batch != NULL;
+    return c->held;
 }
 
 static void on_half_close(struct mc_grpc_scall *scall, void *arg)

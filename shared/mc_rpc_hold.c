@@ -64,19 +64,24 @@ static void on_timer(struct mc_loop *loop, struct mc_timer *t, void *arg)
     settle(h);
 }
 
-void mc_rpc_hold_add(struct mc_rpc_hold *h, void *batch, const char *service,
-                     mc_rpc_settled_fn fn, void *arg)
+bool mc_rpc_hold_if_pending(struct mc_rpc_hold *h, const struct mc_rpc_method *m,
+                            mc_rpc_settled_fn fn, void *arg)
 {
-    struct held *e = mc_calloc(1, sizeof(*e));
+    void *batch = mc_rpc_server_pending_writes(h->srv);
+    struct held *e;
 
+    if (!batch)
+        return false;
+    e = mc_calloc(1, sizeof(*e));
     e->batch = batch;
-    e->service = service;
+    e->service = mc_rpc_service_name(mc_rpc_method_service(m));
     e->fn = fn;
     e->arg = arg;
     *h->last = e;
     h->last = &e->next;
     if (!h->timer)
         h->timer = mc_loop_timer_add(h->loop, 0, 0, on_timer, h);
+    return true;
 }
 
 void mc_rpc_hold_free(struct mc_rpc_hold *h)

@@ -274,16 +274,20 @@ static void held_settled(const struct mc_error *err, void *arg)
     free(h);
 }
 
-/* Keeps out (taken over) as ex's answer until batch commits. */
-static void hold_answer(struct mc_api *api, struct mc_http_exchange *ex, void *batch,
-                        const char *service, struct mc_buf *out)
+/* Keeps out (taken over) as ex's answer when m's writes are pending: true. */
+static bool hold_answer(struct mc_api *api, struct mc_http_exchange *ex,
+                        const struct mc_rpc_method *m, struct mc_buf *out)
 {
     struct held_answer *h = mc_calloc(1, sizeof(*h));
 
     h->ex = ex;
     h->body = *out;
-    mc_buf_init(out, MAX_RESPONSE);
-    mc_rpc_hold_add(api->hold, batch, service, held_settled, h);
+    if (mc_rpc_hold_if_pending(api->hold, m, held_settled, h)) {
+        mc_buf_init(out, MAX_RESPONSE);
+        return true;
+    }
+    free(h);
+    return false;
 }
 
 /* ---- calls to services in other processes, through the proxy --------------------------- */
@@ -344,7 +348,6 @@ static void call_service(struct mc_api *api, struct mc_http_exchange *ex,
     struct mc_buf req, out;
     struct mc_rpc_ctx ctx = { 0 };
     const char *dot;
-    void *batch;
 
     mc_error_init(&err);
     mc_buf_init(&req, MAX_RESPONSE);
@@ -395,9 +398,7 @@ static void call_service(struct mc_api *api, struct mc_http_exchange *ex,
     ctx.hold_answer = true;   /* the group commit: see hold_answer */
     if (mc_rpc_invoke(m, &ctx, MC_CODEC_JSON, (const uint8_t *)req.data, req.len, &out) < 0)
         goto fail;
-    if ((batch = mc_rpc_server_pending_writes(api->rpc)))
-        hold_answer(api, ex, batch, mc_rpc_service_name(mc_rpc_method_service(m)), &out);
-    else
+    if (!hold_answer(api, ex, m, &out))
         respond_ok(ex, mc_buf_cstr(&out), out.len);
     goto done;
 fail:
