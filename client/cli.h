@@ -132,6 +132,7 @@ int mc_cli_list_services(struct mc_cli *cli, const char *domain,
  * in the registry's order; NULL-terminated, free with mc_cli_names_free). */
 int mc_cli_service_names(struct mc_cli *cli, const char *domain, char ***names, size_t *n,
                          struct mc_cli_failure *f);
+/* Frees a NULL-terminated array of heap strings (NULL is a no-op). */
 void mc_cli_names_free(char **names);
 
 /*

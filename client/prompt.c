@@ -332,7 +332,7 @@ static bool services_from_watches(struct mc_cli *cli)
         if (live && names[i])
             mc_schema_cache_set_services(cli, i == 0 ? "micro" : cli->namespace_,
                                          (const char *const *)names[i]);
-        mc_schema_names_free(names[i]);
+        mc_cli_names_free(names[i]);
     }
     return live;
 }
@@ -356,7 +356,7 @@ static void refresh_services(struct mc_cli *cli)
         char **names = NULL;
         mc_cli_failure_init(&f);
         if (mc_schema_cache_services(cli, dom[i], true, &names, &f) == 0)
-            mc_schema_names_free(names);
+            mc_cli_names_free(names);
         mc_cli_failure_release(&f);
     }
     cli->deadline_ms = saved;

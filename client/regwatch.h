@@ -50,7 +50,7 @@ bool mc_regwatch_follows(const struct mc_regwatch *w, const struct mc_cli *cli);
 
 /*
  * The names registered in the domain, sorted, each once: returns 0 with
- * *names a NULL-terminated heap array of heap strings (mc_schema_names_free),
+ * *names a NULL-terminated heap array of heap strings (mc_cli_names_free),
  * or MC_EAGAIN (*names NULL) when the watch is not live (not listed yet, or
  * reconnecting): the caller asks the registry itself.
  */

@@ -452,14 +452,6 @@ void mc_schema_cache_set_services(struct mc_cli *cli, const char *domain,
     mem_put(c, domain, LIST_KEY, arr, c->now());
 }
 
-void mc_schema_names_free(char **names)
-{
-    if (!names)
-        return;
-    for (char **p = names; *p; p++)
-        free(*p);
-    free(names);
-}
 
 /* ---- reading an entry ------------------------------------------------------------- */
 

@@ -78,11 +78,10 @@ void mc_schema_cache_drop(struct mc_cli *cli, const char *domain, const char *se
  * The names of the services registered in domain, sorted, each once (for
  * completion; `micro services` asks the registry itself). Cached for
  * MC_SCHEMA_CACHE_LIST_MAX_AGE_S. Returns 0 with *names a NULL-terminated heap
- * array of heap strings (mc_schema_names_free), or MC_EIO with f filled.
+ * array of heap strings (mc_cli_names_free), or MC_EIO with f filled.
  */
 int mc_schema_cache_services(struct mc_cli *cli, const char *domain, bool refresh,
                              char ***names, struct mc_cli_failure *f);
-void mc_schema_names_free(char **names);
 
 /*
  * Makes names (sorted, unique, NULL-terminated; copied) the domain's list of

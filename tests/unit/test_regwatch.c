@@ -42,7 +42,7 @@ static const char *joined(const struct mc_regwatch_set *s)
     buf[0] = '\0';
     for (char **p = names; *p; p++)
         o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s%s", o ? "," : "", *p);
-    mc_schema_names_free(names);
+    mc_cli_names_free(names);
     return buf;
 }
 

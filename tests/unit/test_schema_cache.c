@@ -197,7 +197,7 @@ static void test_services_list(void **state)
     assert_string_equal(names[0], "a");
     assert_string_equal(names[1], "b");
     assert_null(names[2]);
-    mc_schema_names_free(names);
+    mc_cli_names_free(names);
     fake_now += MC_SCHEMA_CACHE_LIST_MAX_AGE_S;
     assert_int_equal(mc_schema_cache_services(&fx->cli, "micro", false, &names, &f), MC_EIO);
     assert_int_equal(f.kind, MC_CLI_DIAL);
