@@ -98,15 +98,6 @@ struct rows {
     size_t mask;
 };
 
-static size_t name_hash(const char *s)
-{
-    size_t h = 2166136261u;   /* FNV-1a */
-
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 16777619u;
-    return h;
-}
-
 static void rows_init(struct rows *r, size_t most)
 {
     size_t size = 16;
@@ -122,10 +113,11 @@ static void rows_init(struct rows *r, size_t most)
 /* The row for name, appended (zeroed, not registered) when missing. */
 static struct dash_svc *row_for(struct rows *r, const char *name)
 {
-    size_t i = name_hash(name) & r->mask;
     char key[DASH_NAME_MAX];
+    size_t i;
 
     dash_copy(key, sizeof(key), name);   /* rows keep names cut to fit: compare those */
+    i = (size_t)mc_fnv1a(MC_FNV1A_INIT, key, strlen(key)) & r->mask;
     for (; r->slot[i]; i = (i + 1) & r->mask)
         if (strcmp(r->v[r->slot[i] - 1].name, key) == 0)
             return &r->v[r->slot[i] - 1];

@@ -451,16 +451,6 @@ static bool skipped(const char *name, const char *const *skip)
     return false;
 }
 
-static void fnv(uint64_t *h, const void *p, size_t n)
-{
-    const unsigned char *b = p;
-
-    for (size_t i = 0; i < n; i++) {
-        *h ^= b[i];
-        *h *= 1099511628211ull;
-    }
-}
-
 struct fingerprint {
     uint64_t hash;
     unsigned files;
@@ -486,9 +476,9 @@ static void fingerprint_entry(struct fingerprint *fp, const char *dir, const cha
         int64_t mtime = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
         uint64_t size = (uint64_t)st.st_size;
 
-        fnv(&fp->hash, path, strlen(path) + 1);
-        fnv(&fp->hash, &size, sizeof(size));
-        fnv(&fp->hash, &mtime, sizeof(mtime));
+        fp->hash = mc_fnv1a(fp->hash, path, strlen(path) + 1);
+        fp->hash = mc_fnv1a(fp->hash, &size, sizeof(size));
+        fp->hash = mc_fnv1a(fp->hash, &mtime, sizeof(mtime));
         fp->files++;
     }
 }
@@ -508,7 +498,7 @@ static void fingerprint_dir(struct fingerprint *fp, const char *dir, int depth)
 
 uint64_t mc_run_tree_fingerprint(const char *dir, const char *const *skip)
 {
-    struct fingerprint fp = { .hash = 14695981039346656037ull, .skip = skip };
+    struct fingerprint fp = { .hash = MC_FNV1A_INIT, .skip = skip };
 
     fingerprint_dir(&fp, dir, 0);
     return fp.hash;

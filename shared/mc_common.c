@@ -180,6 +180,15 @@ int mc_write_all(int fd, const void *p, size_t n)
     return 0;
 }
 
+uint64_t mc_fnv1a(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 1099511628211ull;
+    return h;
+}
+
 void mc_uuid_v4(char out[MC_UUID_LEN + 1])
 {
     unsigned char b[16];

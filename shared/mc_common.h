@@ -80,6 +80,11 @@ int mc_parse_u64(const char *s, uint64_t *out);
 /* Writes all n bytes to fd, retrying short writes and EINTR. 0, or -1 with errno set. */
 int mc_write_all(int fd, const void *p, size_t n);
 
+/* 64-bit FNV-1a over n bytes, continuing from h (start with MC_FNV1A_INIT): for
+ * hash tables and fingerprints, not for anything an attacker must not collide. */
+#define MC_FNV1A_INIT 14695981039346656037ull
+uint64_t mc_fnv1a(uint64_t h, const void *p, size_t n);
+
 /* A random (version 4) UUID in lower-case hex with dashes, as upstream's ids
  * (node ids, event ids). Uses libsodium's CSPRNG. */
 #define MC_UUID_LEN 36

@@ -260,11 +260,7 @@ static void events_deliver(struct mc_registry *reg, struct reg_events *e)
 
 static size_t name_hash(const char *s)
 {
-    uint64_t h = 14695981039346656037ull;   /* FNV-1a */
-
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return (size_t)h;
+    return (size_t)mc_fnv1a(MC_FNV1A_INIT, s, strlen(s));
 }
 
 /* The first version in name's chain (versions of other names may follow). */

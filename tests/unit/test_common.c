@@ -99,12 +99,24 @@ static void test_buf_grows_across_many_appends(void **state)
     mc_buf_release(&b);
 }
 
+/* The published FNV-1a 64 vectors, and continuing a hash equals hashing the whole. */
+static void test_fnv1a(void **state)
+{
+    (void)state;
+    assert_true(mc_fnv1a(MC_FNV1A_INIT, "", 0) == 0xcbf29ce484222325ull);
+    assert_true(mc_fnv1a(MC_FNV1A_INIT, "a", 1) == 0xaf63dc4c8601ec8cull);
+    assert_true(mc_fnv1a(MC_FNV1A_INIT, "foobar", 6) == 0x85944171f73967e8ull);
+    assert_true(mc_fnv1a(mc_fnv1a(MC_FNV1A_INIT, "foo", 3), "bar", 3) ==
+                mc_fnv1a(MC_FNV1A_INIT, "foobar", 6));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_strerror_table),
         cmocka_unit_test(test_parse_numbers_strictly),
         cmocka_unit_test(test_slices),
+        cmocka_unit_test(test_fnv1a),
         cmocka_unit_test(test_buf_append_and_cap),
         cmocka_unit_test(test_buf_consume_reserve_detach),
         cmocka_unit_test(test_buf_grows_across_many_appends),
