@@ -112,8 +112,8 @@ void mc_core_release(struct mc_core *core)
     mc_broker_service_release(core);
     mc_events_service_release(core);
     mc_auth_release(core);
+    /* what is still open commits when the storage closes */
     mc_loop_timer_cancel(core->loop, core->commit_timer);
     core->commit_timer = NULL;
-    (void)mc_storage_commit(core->storage);
     mc_storage_set_batch_hook(core->storage, NULL, NULL);
 }
